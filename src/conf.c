@@ -1,0 +1,326 @@
+/* conf.c - ftprelay's settings: command line and config file. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+enum conf_key {
+	KEY_ORIGIN, KEY_PASV_ADDRESS, KEY_PASV_PORTS, KEY_IDLE_TIMEOUT,
+	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_CONFIG, KEY_COUNT
+};
+
+static const char *const conf_names[KEY_COUNT] = {
+	[KEY_ORIGIN] = "origin",
+	[KEY_PASV_ADDRESS] = "pasv-address",
+	[KEY_PASV_PORTS] = "pasv-ports",
+	[KEY_IDLE_TIMEOUT] = "idle-timeout",
+	[KEY_DATA_TIMEOUT] = "data-timeout",
+	[KEY_CONNECT_TIMEOUT] = "connect-timeout",
+	[KEY_CONFIG] = "config",
+};
+
+static const char conf_usage[] =
+	"usage: ftprelay --origin HOST[:PORT] [options]\n"
+	"  --origin HOST[:PORT]       origin FTP server ([IPv6]:PORT too; port 21)\n"
+	"  --pasv-address ADDR        address put in 227 replies\n"
+	"                             (default: local address of the client connection)\n"
+	"  --pasv-ports LOW-HIGH      ports for passive data listeners (default: any)\n"
+	"  --idle-timeout SECONDS     idle control connection limit (default 900)\n"
+	"  --data-timeout SECONDS     stalled data connection limit (default 300)\n"
+	"  --connect-timeout SECONDS  origin connect/greeting limit (default 10)\n"
+	"  --config FILE              read key = value settings from FILE\n"
+	"  --version, --help\n"
+	"The client connection is taken from stdin/stdout, or from fd 3 under\n"
+	"systemd socket activation (LISTEN_FDS=1).\n";
+
+void cfg_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->origin_port = FTPR_DEFAULT_FTP_PORT;
+	c->idle_timeout = FTPR_IDLE_TIMEOUT_DEFAULT;
+	c->data_timeout = FTPR_DATA_TIMEOUT_DEFAULT;
+	c->connect_timeout = FTPR_CONNECT_TIMEOUT_DEFAULT;
+}
+
+static int cfg_number(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cfg_parse_hostport(const char *s, char *host, size_t hostcap,
+		       uint16_t *port)
+{
+	const char *p, *hend;
+	long v;
+
+	*port = FTPR_DEFAULT_FTP_PORT;
+	if (*s == '[') {
+		hend = strchr(s, ']');
+		if (hend == NULL || hend == s + 1)
+			return -1;
+		p = hend + 1;
+		s++;
+		if (*p != '\0' && *p != ':')
+			return -1;
+	} else {
+		hend = strchr(s, ':');
+		if (hend != NULL && strchr(hend + 1, ':') != NULL) {
+			/* A bare IPv6 literal has no port. */
+			hend = s + strlen(s);
+		} else if (hend == NULL) {
+			hend = s + strlen(s);
+		}
+		p = hend;
+	}
+	if (hend == s || (size_t)(hend - s) >= hostcap)
+		return -1;
+	memcpy(host, s, (size_t)(hend - s));
+	host[hend - s] = '\0';
+	for (const char *q = host; *q != '\0'; q++)
+		if (*q == ' ' || *q == '\t' || *q == '/')
+			return -1;
+	if (*p == ':') {
+		if (cfg_number(p + 1, 1, 65535, &v) < 0)
+			return -1;
+		*port = (uint16_t)v;
+	}
+	return 0;
+}
+
+int cfg_parse_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	char buf[32];
+	char *dash;
+	long a, b;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash == NULL)
+		return -1;
+	*dash = '\0';
+	if (cfg_number(buf, 1, 65535, &a) < 0 ||
+	    cfg_number(dash + 1, 1, 65535, &b) < 0 || a > b)
+		return -1;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+static int cfg_key(const char *key)
+{
+	for (int k = 0; k < KEY_COUNT; k++)
+		if (strcmp(key, conf_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
+			 char *err, size_t errcap)
+{
+	int k = cfg_key(key);
+	long v;
+
+	switch (k) {
+	case KEY_ORIGIN:
+		if (cfg_parse_hostport(value, c->origin_host,
+				       sizeof(c->origin_host), &c->origin_port) < 0)
+			goto bad;
+		break;
+	case KEY_PASV_ADDRESS:
+		if (net_parse_literal(value, &c->pasv_address) < 0)
+			goto bad;
+		c->has_pasv_address = 1;
+		break;
+	case KEY_PASV_PORTS:
+		if (cfg_parse_range(value, &c->pasv_lo, &c->pasv_hi) < 0)
+			goto bad;
+		break;
+	case KEY_IDLE_TIMEOUT:
+	case KEY_DATA_TIMEOUT:
+	case KEY_CONNECT_TIMEOUT:
+		if (cfg_number(value, FTPR_TIMEOUT_MIN, FTPR_TIMEOUT_MAX, &v) < 0) {
+			snprintf(err, errcap, "%s: '%s' is not a number of seconds "
+				 "from %d to %d", key, value, FTPR_TIMEOUT_MIN,
+				 FTPR_TIMEOUT_MAX);
+			return CONF_ERROR;
+		}
+		if (k == KEY_IDLE_TIMEOUT)
+			c->idle_timeout = (int)v;
+		else if (k == KEY_DATA_TIMEOUT)
+			c->data_timeout = (int)v;
+		else
+			c->connect_timeout = (int)v;
+		break;
+	case KEY_CONFIG:
+		if (*value == '\0' || strlen(value) >= sizeof(c->config_file))
+			goto bad;
+		strcpy(c->config_file, value);
+		break;
+	default:
+		snprintf(err, errcap, "unknown option '%s'", key);
+		return CONF_ERROR;
+	}
+	c->set |= 1u << k;
+	return CONF_OK;
+bad:
+	snprintf(err, errcap, "%s: invalid value '%s'", key, value);
+	return CONF_ERROR;
+}
+
+int cfg_split_line(char *line, char **key, char **value)
+{
+	char *eq, *end;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '\0' || *line == '#')
+		return 0;
+	eq = strchr(line, '=');
+	if (eq == NULL)
+		return -1;
+	end = eq;
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end == line)
+		return -1;
+	*end = '\0';
+	*key = line;
+	eq++;
+	while (*eq == ' ' || *eq == '\t')
+		eq++;
+	end = eq + strlen(eq);
+	while (end > eq && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*end = '\0';
+	*value = eq;
+	return 1;
+}
+
+enum conf_result cfg_read_file(struct conf *c, const char *path, char *err,
+			       size_t errcap)
+{
+	char line[FTPR_CONF_LINE_MAX];
+	char msg[256];
+	unsigned cmdline = c->set;
+	unsigned lineno = 0;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL) {
+		snprintf(err, errcap, "config file %s: %s", path, strerror(errno));
+		return CONF_ERROR;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *key, *value;
+		int r, k;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errcap, "%s:%u: line too long", path, lineno);
+			goto fail;
+		}
+		r = cfg_split_line(line, &key, &value);
+		if (r == 0)
+			continue;
+		if (r < 0) {
+			snprintf(err, errcap, "%s:%u: expected 'key = value'",
+				 path, lineno);
+			goto fail;
+		}
+		k = cfg_key(key);
+		if (k < 0 || k == KEY_CONFIG) {
+			snprintf(err, errcap, "%s:%u: unknown key '%s'", path,
+				 lineno, key);
+			goto fail;
+		}
+		if (cmdline & (1u << k))
+			continue; /* the command line wins */
+		if (cfg_set(c, key, value, msg, sizeof(msg)) != CONF_OK) {
+			snprintf(err, errcap, "%s:%u: %s", path, lineno, msg);
+			goto fail;
+		}
+	}
+	fclose(f);
+	return CONF_OK;
+fail:
+	fclose(f);
+	return CONF_ERROR;
+}
+
+enum conf_result cfg_load(struct conf *c, int argc, char **argv, char *err,
+			  size_t errcap)
+{
+	cfg_defaults(c);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *value;
+		char key[32];
+		const char *eq;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(conf_usage, stdout);
+			return CONF_EXIT;
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("ftprelay %s\n", PACKAGE_VERSION);
+			return CONF_EXIT;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			snprintf(err, errcap, "unexpected argument '%s' (see --help)", a);
+			return CONF_ERROR;
+		}
+		a += 2;
+		eq = strchr(a, '=');
+		if (eq != NULL) {
+			if ((size_t)(eq - a) >= sizeof(key))
+				goto unknown;
+			memcpy(key, a, (size_t)(eq - a));
+			key[eq - a] = '\0';
+			value = eq + 1;
+		} else {
+			if (strlen(a) >= sizeof(key))
+				goto unknown;
+			strcpy(key, a);
+			if (cfg_key(key) < 0)
+				goto unknown;
+			if (i + 1 >= argc) {
+				snprintf(err, errcap, "option --%s needs a value", key);
+				return CONF_ERROR;
+			}
+			value = argv[++i];
+		}
+		if (cfg_key(key) < 0)
+			goto unknown;
+		if (cfg_set(c, key, value, err, errcap) != CONF_OK)
+			return CONF_ERROR;
+		continue;
+unknown:
+		snprintf(err, errcap, "unknown option '%s' (see --help)", argv[i]);
+		return CONF_ERROR;
+	}
+	if (c->config_file[0] != '\0' &&
+	    cfg_read_file(c, c->config_file, err, errcap) != CONF_OK)
+		return CONF_ERROR;
+	if (c->origin_host[0] == '\0') {
+		snprintf(err, errcap, "no origin: give --origin HOST[:PORT] "
+			 "or 'origin =' in the config file");
+		return CONF_ERROR;
+	}
+	return CONF_OK;
+}

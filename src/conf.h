@@ -1,0 +1,50 @@
+/* conf.h - ftprelay's settings: command line and config file. */
+#ifndef FTPR_CONF_H
+#define FTPR_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "defs.h"
+#include "net.h"
+
+struct conf {
+	char origin_host[FTPR_HOST_MAX];
+	uint16_t origin_port;
+	int has_pasv_address;
+	struct net_addr pasv_address;
+	uint16_t pasv_lo, pasv_hi; /* 0-0: the kernel chooses */
+	int idle_timeout;
+	int data_timeout;
+	int connect_timeout;
+	char config_file[FTPR_CONF_LINE_MAX];
+	unsigned set; /* bit per option given on the command line */
+};
+
+enum conf_result {
+	CONF_OK = 0,
+	CONF_EXIT = 1,   /* --help or --version was printed */
+	CONF_ERROR = -1, /* message in the error buffer */
+};
+
+void cfg_defaults(struct conf *c);
+/* Set one option by its long name (no dashes).  Pure: no I/O. */
+enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
+			 char *err, size_t errcap);
+/* Split one config file line into key and value, in place.  Returns 1 for
+ * a setting, 0 for a blank or comment line, -1 for a malformed line. */
+int cfg_split_line(char *line, char **key, char **value);
+/* Parse "host", "host:port", "[v6]" or "[v6]:port".  Pure. */
+int cfg_parse_hostport(const char *s, char *host, size_t hostcap,
+		       uint16_t *port);
+/* Parse "LOW-HIGH".  Pure. */
+int cfg_parse_range(const char *s, uint16_t *lo, uint16_t *hi);
+/* Command line, then the config file for what the command line left
+ * unset, then the final checks. */
+enum conf_result cfg_load(struct conf *c, int argc, char **argv, char *err,
+			  size_t errcap);
+/* Read a config file; options already in c->set are kept. */
+enum conf_result cfg_read_file(struct conf *c, const char *path, char *err,
+			       size_t errcap);
+
+#endif

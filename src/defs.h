@@ -1,0 +1,48 @@
+/* defs.h - every limit, default and exit code of ftprelay in one place. */
+#ifndef FTPR_DEFS_H
+#define FTPR_DEFS_H
+
+/* Exit codes, after the djb/s6 convention: 100 is a permanent usage or
+ * configuration error, 111 a temporary failure (origin unreachable, ...). */
+#define FTPR_EXIT_OK 0
+#define FTPR_EXIT_USAGE 100
+#define FTPR_EXIT_TEMP 111
+
+/* SECURITY: the longest control line we accept, CRLF included.  RFC 959
+ * sets no limit; vsftpd reads at most 4096 bytes per command.  Longer lines
+ * are answered with 500 and never parsed or forwarded. */
+#define FTPR_LINE_MAX 4096
+
+/* Replies from the origin are relayed line by line; a single reply line
+ * longer than this (no server sends one) ends the session. */
+#define FTPR_REPLY_LINE_MAX 8192
+
+/* Bytes queued towards one control peer.  A peer that does not read while
+ * this is full simply stops the relay in that direction. */
+#define FTPR_CTRL_OUT_MAX 16384
+
+/* One buffer per data direction. */
+#define FTPR_DATA_BUF 65536
+
+/* Defaults and ranges of the timeouts, in seconds. */
+#define FTPR_IDLE_TIMEOUT_DEFAULT 900
+#define FTPR_DATA_TIMEOUT_DEFAULT 300
+#define FTPR_CONNECT_TIMEOUT_DEFAULT 10
+#define FTPR_TIMEOUT_MIN 1
+#define FTPR_TIMEOUT_MAX 86400
+
+/* Length of an address rendered as text, port included ("[v6]:65535"). */
+#define FTPR_ADDRSTR_MAX 64
+
+/* Length of a host name or literal in --origin. */
+#define FTPR_HOST_MAX 256
+
+/* Longest config file line. */
+#define FTPR_CONF_LINE_MAX 1024
+
+/* Listen backlog of a passive data listener: one client, a few strays. */
+#define FTPR_PASV_BACKLOG 4
+
+#define FTPR_DEFAULT_FTP_PORT 21
+
+#endif

@@ -1,0 +1,58 @@
+/* ftpproto.h - pure FTP parsers and formatters: commands, reply lines,
+ * 227/229 passive replies.  No I/O; every input has an explicit length. */
+#ifndef FTPR_FTPPROTO_H
+#define FTPR_FTPPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum proto_cmd {
+	CMD_OTHER = 0,
+	CMD_USER, CMD_PASS, CMD_ACCT, CMD_QUIT,
+	CMD_PASV, CMD_EPSV, CMD_PORT, CMD_EPRT,
+	CMD_RETR, CMD_STOR, CMD_STOU, CMD_APPE,
+	CMD_LIST, CMD_NLST, CMD_MLSD, CMD_REST, CMD_ABOR,
+};
+
+/* Split a control line into its verb and argument.  The verb is matched
+ * case-insensitively; *arg points into line (after the single space that
+ * separates it from the verb) and may be empty. */
+enum proto_cmd proto_command(const char *line, size_t len,
+			     const char **arg, size_t *arglen);
+/* Does this command open a data transfer? */
+int proto_cmd_is_transfer(enum proto_cmd cmd);
+
+/* Tracks where replies begin and end in a stream of reply lines
+ * ("NNN text", or "NNN-text" ... "NNN text"). */
+struct proto_reply {
+	int code;      /* code of the reply in progress, 0 between replies */
+	int multiline; /* inside a NNN- reply */
+};
+
+enum proto_line {
+	PROTO_LINE_BAD = -1, /* no reply code where one must be */
+	PROTO_LINE_MORE = 0, /* the reply goes on */
+	PROTO_LINE_LAST = 1, /* this line ends the reply */
+};
+
+/* Feed one reply line (without CRLF).  On return r->code holds the code of
+ * the reply this line belongs to. */
+enum proto_line proto_reply_line(struct proto_reply *r, const char *line,
+				 size_t len);
+
+/* Find the six numbers of a 227 reply ("h1,h2,h3,h4,p1,p2"), with or
+ * without parentheses, anywhere in the line.  Returns 0 and fills addr and
+ * port, or -1 when there is no such well-formed group. */
+int proto_parse_227(const char *line, size_t len, uint8_t addr[4],
+		    uint16_t *port);
+/* Find the "(|||port|)" of a 229 reply (any delimiter in 33..126, RFC 2428;
+ * parentheses optional).  Returns 0 and the port, or -1. */
+int proto_parse_229(const char *line, size_t len, uint16_t *port);
+
+/* Format the rewritten replies, CRLF included.  Return the length, or -1 if
+ * cap is too small. */
+int proto_format_227(char *buf, size_t cap, const uint8_t addr[4],
+		     uint16_t port);
+int proto_format_229(char *buf, size_t cap, uint16_t port);
+
+#endif

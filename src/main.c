@@ -1,0 +1,78 @@
+/* main.c - ftprelay: set up one FTP session (config, client, log, origin),
+ * then hand it to the session loop. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "defs.h"
+#include "launch.h"
+#include "log.h"
+#include "net.h"
+#include "session.h"
+
+static void main_session_id(char *buf, size_t cap)
+{
+	unsigned int r;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (unsigned int)getpid();
+	snprintf(buf, cap, "%08x", r);
+}
+
+int main(int argc, char **argv)
+{
+	struct conf cf;
+	struct launch l;
+	struct sess_setup su;
+	char why[512], err[512], sid[16], who[FTPR_ADDRSTR_MAX];
+	int have_client;
+	enum conf_result r;
+
+	have_client = launch_find_client(&l, why, sizeof(why)) == 0;
+	log_open(have_client && l.stderr_is_client);
+
+	r = cfg_load(&cf, argc, argv, err, sizeof(err));
+	if (r == CONF_EXIT)
+		return FTPR_EXIT_OK;
+	if (r == CONF_ERROR) {
+		if (have_client && l.stderr_is_client)
+			log_msg(LOG_ERR, "%s", err);
+		else
+			fprintf(stderr, "ftprelay: %s\n", err);
+		if (have_client)
+			sess_reply_now(l.out, "421 Service not available: "
+				       "proxy configuration error.\r\n");
+		return FTPR_EXIT_USAGE;
+	}
+	if (!have_client) {
+		fprintf(stderr, "ftprelay: %s\n", why);
+		return FTPR_EXIT_USAGE;
+	}
+
+	memset(&su, 0, sizeof(su));
+	su.cf = &cf;
+	su.client_in = l.in;
+	su.client_out = l.out;
+	net_peer(l.in, &su.client_peer);
+	net_local(l.in, &su.client_local);
+	main_session_id(sid, sizeof(sid));
+	log_set_session(sid, net_addr_str(&su.client_peer, who, sizeof(who)));
+
+	su.origin = net_connect_host(cf.origin_host, cf.origin_port,
+				     cf.connect_timeout, why, sizeof(why));
+	if (su.origin < 0) {
+		log_msg(LOG_ERR, "%s", why);
+		sess_reply_now(l.out, "421 Service not available: cannot reach "
+			       "the FTP server; try again later.\r\n");
+		return FTPR_EXIT_TEMP;
+	}
+	net_peer(su.origin, &su.origin_peer);
+	log_msg(LOG_INFO, "session start: origin %s",
+		net_addr_str(&su.origin_peer, who, sizeof(who)));
+	return sess_run(&su);
+}

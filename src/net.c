@@ -1,0 +1,303 @@
+/* net.c - socket helpers: addresses as text, connect with a timeout,
+ * listeners in a port range. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "defs.h"
+#include "net.h"
+
+static int net_is_mapped(const struct net_addr *a)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+
+	return a->ss.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr);
+}
+
+int net_family(const struct net_addr *a)
+{
+	if (net_is_mapped(a))
+		return AF_INET;
+	return a->ss.ss_family;
+}
+
+int net_ipv4(const struct net_addr *a, uint8_t out[4])
+{
+	if (a->ss.ss_family == AF_INET) {
+		memcpy(out, &((const struct sockaddr_in *)&a->ss)->sin_addr, 4);
+		return 0;
+	}
+	if (net_is_mapped(a)) {
+		memcpy(out, ((const struct sockaddr_in6 *)&a->ss)->sin6_addr.s6_addr + 12, 4);
+		return 0;
+	}
+	return -1;
+}
+
+uint16_t net_port(const struct net_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+	if (a->ss.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+	return 0;
+}
+
+void net_set_port(struct net_addr *a, uint16_t port)
+{
+	if (a->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
+	else if (a->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
+}
+
+const char *net_host_str(const struct net_addr *a, char *buf, size_t cap)
+{
+	uint8_t v4[4];
+
+	if (net_ipv4(a, v4) == 0) {
+		if (inet_ntop(AF_INET, v4, buf, (socklen_t)cap) != NULL)
+			return buf;
+	} else if (a->ss.ss_family == AF_INET6) {
+		if (inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+			      buf, (socklen_t)cap) != NULL)
+			return buf;
+	}
+	snprintf(buf, cap, "unix");
+	return buf;
+}
+
+const char *net_addr_str(const struct net_addr *a, char *buf, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	net_host_str(a, host, sizeof(host));
+	if (net_family(a) == AF_INET)
+		snprintf(buf, cap, "%s:%u", host, net_port(a));
+	else if (net_family(a) == AF_INET6)
+		snprintf(buf, cap, "[%s]:%u", host, net_port(a));
+	else
+		snprintf(buf, cap, "%s", host);
+	return buf;
+}
+
+int net_same_host(const struct net_addr *a, const struct net_addr *b)
+{
+	uint8_t x[4], y[4];
+
+	if (net_ipv4(a, x) == 0 && net_ipv4(b, y) == 0)
+		return memcmp(x, y, 4) == 0;
+	if (a->ss.ss_family == AF_INET6 && b->ss.ss_family == AF_INET6 &&
+	    !net_is_mapped(a) && !net_is_mapped(b))
+		return memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+			      &((const struct sockaddr_in6 *)&b->ss)->sin6_addr,
+			      16) == 0;
+	/* Unix socketpairs (used by tests and local launchers) have no
+	 * address: they match each other only. */
+	return a->ss.ss_family == AF_UNIX && b->ss.ss_family == AF_UNIX;
+}
+
+int net_parse_literal(const char *s, struct net_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&out->ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&out->ss;
+
+	if (inet_pton(AF_INET, s, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		out->len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		out->len = sizeof(*s6);
+		return 0;
+	}
+	return -1;
+}
+
+int net_peer(int fd, struct net_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->len = sizeof(out->ss);
+	return getpeername(fd, (struct sockaddr *)&out->ss, &out->len);
+}
+
+int net_local(int fd, struct net_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->len = sizeof(out->ss);
+	return getsockname(fd, (struct sockaddr *)&out->ss, &out->len);
+}
+
+int net_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+void net_tune_control(int fd)
+{
+	int one = 1;
+
+	/* Replies such as 150 and 226 are small writes: without NODELAY,
+	 * Nagle holds each one back for a round trip (~40 ms a transfer). */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+}
+
+int net_connect_start(const struct net_addr *a)
+{
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) < 0 &&
+	    errno != EINPROGRESS) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int net_connect_result(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return errno;
+	return err;
+}
+
+static int net_connect_wait(const struct net_addr *a, int timeout_s)
+{
+	struct pollfd p;
+	int fd = net_connect_start(a);
+	int r, err;
+
+	if (fd < 0)
+		return -1;
+	p.fd = fd;
+	p.events = POLLOUT;
+	do
+		r = poll(&p, 1, timeout_s * 1000);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		err = ETIMEDOUT;
+	else if (r < 0)
+		err = errno;
+	else
+		err = net_connect_result(fd);
+	if (err != 0) {
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int net_connect_host(const char *host, uint16_t port, int timeout_s,
+		     char *why, size_t whycap)
+{
+	struct addrinfo hints, *res, *ai;
+	char service[8];
+	int fd = -1, e, err = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	snprintf(service, sizeof(service), "%u", port);
+	e = getaddrinfo(host, service, &hints, &res);
+	if (e != 0) {
+		snprintf(why, whycap, "cannot resolve %s: %s", host, gai_strerror(e));
+		errno = ENOENT;
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		struct net_addr a;
+
+		memset(&a, 0, sizeof(a));
+		memcpy(&a.ss, ai->ai_addr, ai->ai_addrlen);
+		a.len = ai->ai_addrlen;
+		fd = net_connect_wait(&a, timeout_s);
+		if (fd >= 0)
+			break;
+		err = errno;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		snprintf(why, whycap, "cannot connect to %s port %u: %s", host,
+			 port, strerror(err));
+		errno = err;
+	}
+	return fd;
+}
+
+int net_listen_range(const struct net_addr *a, uint16_t lo, uint16_t hi,
+		     uint16_t *port)
+{
+	struct net_addr b = *a;
+	uint32_t span = (uint32_t)hi - lo + 1, start = 0;
+	int fd, one = 1;
+
+	if (lo == 0) {
+		span = 1;
+	} else if (getrandom(&start, sizeof(start), GRND_NONBLOCK) < 0) {
+		start = (uint32_t)getpid();
+	}
+	/* Start at a random port of the range so that concurrent sessions
+	 * do not all fight over the lowest one. */
+	for (uint32_t i = 0; i < span; i++) {
+		uint16_t p = lo == 0 ? 0 : (uint16_t)(lo + (start + i) % span);
+
+		fd = socket(b.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		net_set_port(&b, p);
+		if (bind(fd, (struct sockaddr *)&b.ss, b.len) == 0 &&
+		    listen(fd, FTPR_PASV_BACKLOG) == 0) {
+			struct net_addr got;
+
+			if (net_local(fd, &got) == 0) {
+				*port = net_port(&got);
+				return fd;
+			}
+		}
+		int e = errno;
+
+		close(fd);
+		if (e != EADDRINUSE && e != EACCES) {
+			errno = e;
+			return -1;
+		}
+	}
+	errno = EADDRINUSE;
+	return -1;
+}
+
+void net_abort(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}

@@ -1,0 +1,908 @@
+/* session.c - one FTP session: the control-channel state machine and the
+ * one select() loop that owns every descriptor of the session.
+ *
+ * Client lines are relayed to the origin in order; replies come back in the
+ * same order, so a FIFO of "pending" entries tells which command each reply
+ * answers (OpenBSD ftp-proxy keeps a single pending command; a FIFO also
+ * copes with clients that pipeline).  PASV/EPSV are never forwarded: we ask
+ * the origin for a passive port ourselves (EPSV, or PASV where it refuses
+ * EPSV), connect to it, open our own listener and answer the client.  A
+ * transfer's completion reply is held, unread, in the origin's line buffer
+ * until the data has been written to the client and closed. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "defs.h"
+#include "ftpproto.h"
+#include "linebuf.h"
+#include "log.h"
+#include "relay.h"
+#include "session.h"
+
+#define SESS_PENDING_MAX 32
+/* Room kept free in the client's output queue for our own replies. */
+#define SESS_REPLY_ROOM 512
+/* How long queued replies may take to reach a client when ending. */
+#define SESS_FLUSH_SECONDS 5
+
+enum pend {
+	PEND_NONE = -1,
+	PEND_GREETING,  /* the origin's 220 */
+	PEND_FORWARDED, /* a client command relayed as is */
+	PEND_TRANSFER,  /* RETR, STOR, LIST, ...: 1xx, data, then 2xx */
+	PEND_EPSV,      /* our own EPSV to the origin */
+	PEND_PASV,      /* our own PASV to the origin */
+};
+
+enum dc_state {
+	DC_NONE,
+	DC_ASKED,      /* our EPSV/PASV is at the origin */
+	DC_CONNECTING, /* connecting to the origin's data port */
+	DC_READY,      /* the client has its 227/229 */
+	DC_TRANSFER,   /* a transfer command went to the origin */
+};
+
+struct outbuf {
+	char data[FTPR_CTRL_OUT_MAX];
+	size_t len;
+};
+
+struct datachan {
+	enum dc_state state;
+	enum proto_cmd client_cmd; /* PASV or EPSV: the reply to give */
+	int lfd;                   /* our listener for the client */
+	uint16_t lport;
+	int connecting;            /* relay.fd[RELAY_ORIGIN] not connected yet */
+	uint16_t origin_port;      /* from the origin's 227/229; 0 if none */
+	struct relay relay;
+	int prelim;                /* the origin said 1xx: data is moving */
+	int aborted;               /* we cut the data connections */
+	time_t deadline;           /* connect deadline */
+	time_t last_progress;
+};
+
+struct session {
+	const struct sess_setup *su;
+	const struct conf *cf;
+	int cin, cout, ofd;
+	struct linebuf cl, ol;
+	char clbuf[FTPR_LINE_MAX];
+	char olbuf[FTPR_REPLY_LINE_MAX];
+	struct outbuf to_client, to_origin;
+	struct proto_reply rs;
+	enum pend pend[SESS_PENDING_MAX];
+	unsigned pend_head, pend_n;
+	struct datachan dc;
+	int origin_no_epsv;
+	int epsv_all;
+	int held;           /* a completion reply waits for its data */
+	int swallow;        /* drop the origin's current reply */
+	int client_blocked; /* a client line waits for its turn */
+	int origin_blocked; /* an origin line waits for room */
+	int client_eof, origin_eof;
+	time_t client_eof_deadline; /* replies still owed to a closed client */
+	int ending;
+	time_t end_deadline;
+	int exit_code;
+	int last_code;      /* last reply code passed to the client */
+	time_t last_client;
+	time_t greet_deadline;
+	char injected_text[256];
+	unsigned long transfers;
+	uint64_t bytes_up, bytes_down;
+};
+
+static struct session sess;
+static char sess_buf_up[FTPR_DATA_BUF], sess_buf_down[FTPR_DATA_BUF];
+static volatile sig_atomic_t sess_signal;
+
+static time_t sess_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void sess_on_signal(int sig)
+{
+	sess_signal = sig;
+}
+
+/* ---- output queues ---------------------------------------------------- */
+
+static size_t out_room(const struct outbuf *o)
+{
+	return sizeof(o->data) - o->len;
+}
+
+static int out_put(struct outbuf *o, const char *p, size_t n)
+{
+	if (n > out_room(o))
+		return -1;
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+	return 0;
+}
+
+static int out_line(struct outbuf *o, const char *p, size_t n)
+{
+	if (n + 2 > out_room(o))
+		return -1;
+	out_put(o, p, n);
+	out_put(o, "\r\n", 2);
+	return 0;
+}
+
+/* Write what the peer accepts; -1 when the peer is gone. */
+static int out_flush(struct outbuf *o, int fd)
+{
+	ssize_t n = write(fd, o->data, o->len);
+
+	if (n < 0)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+	memmove(o->data, o->data + n, o->len - (size_t)n);
+	o->len -= (size_t)n;
+	return 0;
+}
+
+static int atoi_code(const char *line)
+{
+	if (line[0] < '1' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
+	    line[2] < '0' || line[2] > '9')
+		return -1;
+	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+}
+
+/* One reply of our own to the client. */
+static void sess_reply(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void sess_reply(struct session *s, const char *fmt, ...)
+{
+	char line[SESS_REPLY_ROOM];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 3)
+		n = (int)sizeof(line) - 3;
+	if (out_line(&s->to_client, line, (size_t)n) < 0)
+		log_msg(LOG_WARNING, "client is not reading; reply dropped");
+	s->last_code = atoi_code(line);
+}
+
+/* Stop relaying; tell the client why (if anything), flush, then exit. */
+static void sess_end(struct session *s, int exit_code, const char *reply)
+{
+	if (s->ending)
+		return;
+	if (reply != NULL)
+		sess_reply(s, "%s", reply);
+	s->ending = 1;
+	s->exit_code = exit_code;
+	s->end_deadline = sess_now() + SESS_FLUSH_SECONDS;
+}
+
+/* ---- pending replies -------------------------------------------------- */
+
+static enum pend pend_head(const struct session *s)
+{
+	return s->pend_n > 0 ? s->pend[s->pend_head] : PEND_NONE;
+}
+
+static void pend_push(struct session *s, enum pend p)
+{
+	/* Callers check pend_n < SESS_PENDING_MAX first. */
+	s->pend[(s->pend_head + s->pend_n) % SESS_PENDING_MAX] = p;
+	s->pend_n++;
+}
+
+static void pend_pop(struct session *s)
+{
+	if (s->pend_n == 0)
+		return;
+	s->pend_head = (s->pend_head + 1) % SESS_PENDING_MAX;
+	s->pend_n--;
+}
+
+/* ---- data channel ----------------------------------------------------- */
+
+static void dc_close(struct session *s)
+{
+	struct datachan *dc = &s->dc;
+
+	if (dc->lfd >= 0)
+		close(dc->lfd);
+	for (int side = 0; side < 2; side++)
+		if (dc->relay.fd[side] >= 0)
+			close(dc->relay.fd[side]);
+	dc->lfd = -1;
+	relay_init(&dc->relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up));
+	dc->state = DC_NONE;
+	dc->connecting = 0;
+	dc->prelim = 0;
+	dc->aborted = 0;
+	dc->origin_port = 0;
+}
+
+/* Every byte from the origin is at the client and the client has its EOF. */
+static int dc_drained(const struct session *s)
+{
+	const struct datachan *dc = &s->dc;
+
+	return dc->aborted || (dc->relay.fd[RELAY_CLIENT] >= 0 &&
+			       relay_dir_done(&dc->relay, RELAY_ORIGIN));
+}
+
+static int dc_transfer_running(const struct session *s)
+{
+	return s->dc.state == DC_TRANSFER && !s->dc.aborted;
+}
+
+/* The transfer's completion reply is about to reach the client. */
+static void dc_transfer_end(struct session *s)
+{
+	if (s->dc.state != DC_TRANSFER)
+		return;
+	s->transfers++;
+	s->bytes_up += s->dc.relay.dir[RELAY_CLIENT].bytes;
+	s->bytes_down += s->dc.relay.dir[RELAY_ORIGIN].bytes;
+	dc_close(s);
+	/* Idle time counts from the end of the transfer. */
+	s->last_client = sess_now();
+}
+
+/* Cut both data connections with a reset, so that the origin reports the
+ * transfer as failed instead of taking a truncated upload as complete. */
+static void dc_abort(struct session *s, const char *why)
+{
+	struct datachan *dc = &s->dc;
+
+	log_msg(LOG_WARNING, "data transfer aborted: %s", why);
+	for (int side = 0; side < 2; side++)
+		if (dc->relay.fd[side] >= 0) {
+			net_abort(dc->relay.fd[side]);
+			dc->relay.fd[side] = -1;
+		}
+	if (dc->lfd >= 0) {
+		close(dc->lfd);
+		dc->lfd = -1;
+	}
+	dc->aborted = 1;
+	s->last_client = sess_now();
+}
+
+/* Ask the origin for a passive data port. */
+static void dc_ask_origin(struct session *s)
+{
+	int epsv = !s->origin_no_epsv;
+
+	out_put(&s->to_origin, epsv ? "EPSV\r\n" : "PASV\r\n", 6);
+	pend_push(s, epsv ? PEND_EPSV : PEND_PASV);
+	s->dc.state = DC_ASKED;
+}
+
+/* The origin answered our EPSV/PASV. */
+static void dc_origin_answered(struct session *s, enum pend kind, int code)
+{
+	struct datachan *dc = &s->dc;
+	struct net_addr a;
+	int fd;
+
+	if (dc->state != DC_ASKED)
+		return;
+	if (kind == PEND_EPSV && (code == 500 || code == 502)) {
+		log_msg(LOG_INFO, "origin refuses EPSV; using PASV from now on");
+		s->origin_no_epsv = 1;
+		dc_ask_origin(s);
+		return;
+	}
+	if ((code != 227 && code != 229) || dc->origin_port == 0) {
+		if (code == 227 || code == 229) {
+			log_msg(LOG_WARNING, "cannot parse the origin's passive reply: %s",
+				s->injected_text);
+			sess_reply(s, "425 Cannot parse the origin's passive reply.");
+		} else {
+			/* Not logged in, and the like: the client should see
+			 * the origin's own answer. */
+			sess_reply(s, "%s", s->injected_text);
+		}
+		dc_close(s);
+		return;
+	}
+	/* SECURITY: only the port of the origin's reply is used; the
+	 * address is always the origin's control address, so an origin
+	 * cannot make us connect anywhere else. */
+	if (dc->origin_port < 1024) {
+		log_msg(LOG_WARNING, "origin offered privileged data port %u; refused",
+			dc->origin_port);
+		sess_reply(s, "425 Origin offered an invalid data port.");
+		dc_close(s);
+		return;
+	}
+	a = s->su->origin_peer;
+	net_set_port(&a, dc->origin_port);
+	fd = net_connect_start(&a);
+	if (fd < 0) {
+		log_msg(LOG_WARNING, "cannot connect to origin data port %u: %s",
+			dc->origin_port, strerror(errno));
+		sess_reply(s, "425 Cannot open data connection to the origin.");
+		dc_close(s);
+		return;
+	}
+	dc->relay.fd[RELAY_ORIGIN] = fd;
+	dc->connecting = 1;
+	dc->state = DC_CONNECTING;
+	dc->deadline = sess_now() + s->cf->connect_timeout;
+}
+
+/* The origin's data connection is up: give the client our listener. */
+static void dc_connected(struct session *s)
+{
+	struct datachan *dc = &s->dc;
+	int err = net_connect_result(dc->relay.fd[RELAY_ORIGIN]);
+	char line[128];
+	uint8_t v4[4];
+	int n;
+
+	if (err != 0) {
+		log_msg(LOG_WARNING, "cannot connect to origin data port %u: %s",
+			dc->origin_port, strerror(err));
+		sess_reply(s, "425 Cannot open data connection to the origin.");
+		dc_close(s);
+		return;
+	}
+	dc->connecting = 0;
+	dc->state = DC_READY;
+	if (dc->client_cmd == CMD_EPSV) {
+		n = proto_format_229(line, sizeof(line), dc->lport);
+	} else {
+		const struct net_addr *adv = s->cf->has_pasv_address ?
+			&s->cf->pasv_address : &s->su->client_local;
+
+		net_ipv4(adv, v4); /* checked when PASV arrived */
+		n = proto_format_227(line, sizeof(line), v4, dc->lport);
+	}
+	if (n > 0)
+		out_put(&s->to_client, line, (size_t)n);
+	s->last_code = dc->client_cmd == CMD_EPSV ? 229 : 227;
+}
+
+/* A connection to our passive listener. */
+static void dc_accept(struct session *s)
+{
+	struct datachan *dc = &s->dc;
+	struct net_addr peer;
+	char who[FTPR_ADDRSTR_MAX];
+	int fd;
+
+	peer.len = sizeof(peer.ss);
+	fd = accept4(dc->lfd, (struct sockaddr *)&peer.ss, &peer.len,
+		     SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* SECURITY: only the client itself may take its data connection;
+	 * anyone else who races for the port is turned away, and the
+	 * listener keeps waiting for the client. */
+	if (!net_same_host(&peer, &s->su->client_peer)) {
+		log_msg(LOG_WARNING, "data connection from %s refused: not the client",
+			net_addr_str(&peer, who, sizeof(who)));
+		close(fd);
+		return;
+	}
+	dc->relay.fd[RELAY_CLIENT] = fd;
+	close(dc->lfd);
+	dc->lfd = -1;
+	dc->last_progress = sess_now();
+}
+
+/* ---- client commands -------------------------------------------------- */
+
+static int sess_client_family(const struct session *s)
+{
+	return net_family(&s->su->client_peer);
+}
+
+/* PASV or EPSV from the client. */
+static void sess_passive(struct session *s, enum proto_cmd cmd,
+			 const char *arg, size_t arglen)
+{
+	const struct conf *cf = s->cf;
+	uint8_t v4[4];
+	int fam = sess_client_family(s);
+
+	if (cmd == CMD_EPSV && arglen > 0) {
+		if (arglen == 3 && strncasecmp(arg, "ALL", 3) == 0) {
+			/* RFC 2428: from now on only EPSV sets up data. */
+			s->epsv_all = 1;
+			sess_reply(s, "200 EPSV ALL ok.");
+			return;
+		}
+		if (arglen != 1 || (arg[0] != '1' && arg[0] != '2')) {
+			sess_reply(s, "501 Syntax error in EPSV argument.");
+			return;
+		}
+		if ((arg[0] == '1' && fam != AF_INET) ||
+		    (arg[0] == '2' && fam != AF_INET6)) {
+			sess_reply(s, "522 Network protocol not supported, use (%d)",
+				   fam == AF_INET6 ? 2 : 1);
+			return;
+		}
+	}
+	if (cmd == CMD_PASV) {
+		if (s->epsv_all) {
+			sess_reply(s, "500 PASV not allowed after EPSV ALL.");
+			return;
+		}
+		if (net_ipv4(cf->has_pasv_address ? &cf->pasv_address :
+			     &s->su->client_local, v4) < 0) {
+			sess_reply(s, "425 PASV needs an IPv4 address; use EPSV.");
+			return;
+		}
+	}
+	if (fam != AF_INET && fam != AF_INET6) {
+		sess_reply(s, "425 Cannot open a data listener for this client.");
+		return;
+	}
+	dc_close(s);
+	s->dc.lfd = net_listen_range(&s->su->client_local, cf->pasv_lo,
+				     cf->pasv_hi, &s->dc.lport);
+	if (s->dc.lfd < 0) {
+		log_msg(LOG_WARNING, "no passive port free in %u-%u: %s",
+			cf->pasv_lo, cf->pasv_hi, strerror(errno));
+		sess_reply(s, "425 No passive port available; try again later.");
+		return;
+	}
+	s->dc.client_cmd = cmd;
+	dc_ask_origin(s);
+}
+
+/* Does this command have to wait until every earlier reply is in? */
+static int sess_cmd_serialises(enum proto_cmd cmd)
+{
+	return cmd == CMD_PASV || cmd == CMD_EPSV || cmd == CMD_PORT ||
+	       cmd == CMD_EPRT || proto_cmd_is_transfer(cmd);
+}
+
+static void sess_command(struct session *s, enum proto_cmd cmd,
+			 const char *line, size_t len, const char *arg,
+			 size_t arglen)
+{
+	switch (cmd) {
+	case CMD_PASV:
+	case CMD_EPSV:
+		sess_passive(s, cmd, arg, arglen);
+		return;
+	case CMD_PORT:
+	case CMD_EPRT:
+		if (s->epsv_all)
+			sess_reply(s, "500 %s not allowed after EPSV ALL.",
+				   cmd == CMD_PORT ? "PORT" : "EPRT");
+		else
+			sess_reply(s, "502 Active mode is not supported; use PASV or EPSV.");
+		return;
+	case CMD_USER:
+		log_msg(LOG_INFO, "USER %.*s", (int)(arglen > 64 ? 64 : arglen), arg);
+		break;
+	default:
+		break;
+	}
+	if (proto_cmd_is_transfer(cmd)) {
+		/* SECURITY: without our own data channel the origin would
+		 * connect out on its own (active mode by default). */
+		if (s->dc.state != DC_READY) {
+			sess_reply(s, "425 Use PASV or EPSV first.");
+			return;
+		}
+		s->dc.state = DC_TRANSFER;
+		s->dc.prelim = 0;
+		s->dc.last_progress = sess_now();
+		pend_push(s, PEND_TRANSFER);
+	} else {
+		pend_push(s, PEND_FORWARDED);
+	}
+	out_line(&s->to_origin, line, len);
+}
+
+static void sess_client_lines(struct session *s)
+{
+	const char *line, *arg;
+	size_t len, arglen;
+	enum lb_status st;
+	enum proto_cmd cmd;
+
+	s->client_blocked = 0;
+	while (!s->ending) {
+		/* One line may need: itself to the origin, a reply of ours. */
+		if (out_room(&s->to_origin) < FTPR_LINE_MAX + 8 ||
+		    out_room(&s->to_client) < SESS_REPLY_ROOM ||
+		    s->pend_n >= SESS_PENDING_MAX - 1 ||
+		    s->dc.state == DC_ASKED || s->dc.state == DC_CONNECTING) {
+			s->client_blocked = 1;
+			return;
+		}
+		st = lb_peek(&s->cl, &line, &len);
+		if (st == LB_NONE)
+			return;
+		s->last_client = sess_now();
+		if (st == LB_OVERLONG) {
+			log_msg(LOG_WARNING, "command line over %d bytes refused",
+				FTPR_LINE_MAX);
+			sess_reply(s, "500 Command line too long (limit %d bytes).",
+				   FTPR_LINE_MAX);
+			continue;
+		}
+		if (st == LB_NUL) {
+			log_msg(LOG_WARNING, "command line with a NUL byte refused");
+			sess_reply(s, "500 Command line contains a NUL byte.");
+			continue;
+		}
+		cmd = proto_command(line, len, &arg, &arglen);
+		if (sess_cmd_serialises(cmd) && s->pend_n > 0) {
+			s->client_blocked = 1;
+			return;
+		}
+		sess_command(s, cmd, line, len, arg, arglen);
+		lb_consume(&s->cl);
+	}
+}
+
+/* ---- origin replies --------------------------------------------------- */
+
+static void sess_origin_lines(struct session *s)
+{
+	const char *line;
+	size_t len;
+	enum lb_status st;
+
+	s->origin_blocked = 0;
+	s->held = 0;
+	while (!s->ending) {
+		enum pend head = pend_head(s);
+		int injected = head == PEND_EPSV || head == PEND_PASV;
+		enum proto_line r;
+
+		st = lb_peek(&s->ol, &line, &len);
+		if (st == LB_NONE)
+			return;
+		if (st != LB_LINE) {
+			log_msg(LOG_ERR, "origin sent an %s reply line; ending session",
+				st == LB_NUL ? "NUL-containing" : "overlong");
+			sess_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
+			return;
+		}
+		if (s->rs.code == 0 && !s->rs.multiline && head == PEND_TRANSFER &&
+		    len >= 3 && line[0] >= '2' && line[0] <= '5') {
+			/* The transfer's completion reply. */
+			if (line[0] == '2' && s->dc.aborted) {
+				/* We cut the data: "complete" would be a lie. */
+				s->swallow = 1;
+				sess_reply(s, "426 Data connection timed out; transfer aborted.");
+			} else if (line[0] == '2' && s->dc.prelim && !dc_drained(s)) {
+				s->held = 1;
+				return;
+			}
+			dc_transfer_end(s);
+		}
+		if (!injected && !s->swallow && len + 2 > out_room(&s->to_client)) {
+			s->origin_blocked = 1;
+			return;
+		}
+		r = proto_reply_line(&s->rs, line, len);
+		if (r == PROTO_LINE_BAD) {
+			log_msg(LOG_ERR, "origin sent a line that is not a reply: %.60s",
+				line);
+			sess_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
+			return;
+		}
+		if (injected) {
+			uint16_t port;
+			uint8_t addr[4];
+
+			if ((s->rs.code == 229 && proto_parse_229(line, len, &port) == 0) ||
+			    (s->rs.code == 227 && proto_parse_227(line, len, addr, &port) == 0))
+				if (s->dc.origin_port == 0)
+					s->dc.origin_port = port;
+			snprintf(s->injected_text, sizeof(s->injected_text), "%.*s",
+				 (int)len, line);
+		} else if (!s->swallow) {
+			out_line(&s->to_client, line, len);
+		}
+		lb_consume(&s->ol);
+		if (r != PROTO_LINE_LAST)
+			continue;
+
+		int code = s->rs.code;
+
+		s->rs.code = 0;
+		if (!injected && !s->swallow)
+			s->last_code = code;
+		s->swallow = 0;
+		if (code < 200) {
+			if (head == PEND_TRANSFER)
+				s->dc.prelim = 1;
+			continue;
+		}
+		if (head == PEND_NONE) {
+			/* Unsolicited (421 before closing, typically). */
+			continue;
+		}
+		pend_pop(s);
+		if (injected)
+			dc_origin_answered(s, head, code);
+	}
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
+static time_t sess_timers(struct session *s, time_t now)
+{
+	const struct conf *cf = s->cf;
+	time_t next = now + 3600;
+
+#define SESS_NEXT(t) do { if ((t) < next) next = (t); } while (0)
+	if (s->ending)
+		return s->end_deadline;
+	if (sess_signal != 0) {
+		log_msg(LOG_NOTICE, "signal %d: ending session", (int)sess_signal);
+		sess_end(s, FTPR_EXIT_OK, "421 Service shutting down.");
+		return now;
+	}
+	if (pend_head(s) == PEND_GREETING) {
+		if (now >= s->greet_deadline) {
+			log_msg(LOG_ERR, "origin sent no greeting within %d s",
+				cf->connect_timeout);
+			sess_end(s, FTPR_EXIT_TEMP,
+				 "421 Origin did not answer; try again later.");
+			return now;
+		}
+		SESS_NEXT(s->greet_deadline);
+	}
+	if (s->dc.state == DC_CONNECTING) {
+		if (now >= s->dc.deadline) {
+			log_msg(LOG_WARNING, "origin data port %u: connect timed out",
+				s->dc.origin_port);
+			sess_reply(s, "425 Cannot open data connection to the origin.");
+			dc_close(s);
+		} else {
+			SESS_NEXT(s->dc.deadline);
+		}
+	}
+	if (dc_transfer_running(s)) {
+		time_t t = s->dc.last_progress + cf->data_timeout;
+
+		if (now >= t) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "no progress for %d s",
+				 cf->data_timeout);
+			dc_abort(s, why);
+		} else {
+			SESS_NEXT(t);
+		}
+	} else {
+		/* The idle timer never runs while a transfer moves data. */
+		time_t t = s->last_client + cf->idle_timeout;
+
+		if (now >= t) {
+			log_msg(LOG_NOTICE, "idle for %d s: closing", cf->idle_timeout);
+			sess_reply(s, "421 Idle timeout (%d seconds): closing control "
+				   "connection.", cf->idle_timeout);
+			sess_end(s, FTPR_EXIT_OK, NULL);
+			return now;
+		}
+		SESS_NEXT(t);
+	}
+#undef SESS_NEXT
+	return next;
+}
+
+/* ---- the loop --------------------------------------------------------- */
+
+static void fdset_add(int fd, fd_set *set, int *maxfd)
+{
+	FD_SET(fd, set);
+	if (fd > *maxfd)
+		*maxfd = fd;
+}
+
+/* Read into a line buffer; returns 0, or 1 at end of file or error. */
+static int sess_read_lines(int fd, struct linebuf *lb, const char *who)
+{
+	ssize_t n = read(fd, lb_tail(lb), lb_room(lb));
+
+	if (n > 0) {
+		lb_commit(lb, (size_t)n);
+		return 0;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n < 0)
+		log_msg(LOG_NOTICE, "%s control connection: %s", who, strerror(errno));
+	return 1;
+}
+
+static void sess_init(struct session *s, const struct sess_setup *su)
+{
+	memset(s, 0, sizeof(*s));
+	s->su = su;
+	s->cf = su->cf;
+	s->cin = su->client_in;
+	s->cout = su->client_out;
+	s->ofd = su->origin;
+	lb_init(&s->cl, s->clbuf, sizeof(s->clbuf), FTPR_LINE_MAX);
+	lb_init(&s->ol, s->olbuf, sizeof(s->olbuf), FTPR_REPLY_LINE_MAX);
+	s->dc.lfd = -1;
+	relay_init(&s->dc.relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up));
+	s->last_client = sess_now();
+	s->greet_deadline = s->last_client + s->cf->connect_timeout;
+	pend_push(s, PEND_GREETING);
+	net_set_nonblock(s->cin);
+	net_set_nonblock(s->cout);
+	net_set_nonblock(s->ofd);
+	net_tune_control(s->cout);
+	net_tune_control(s->ofd);
+}
+
+/* Decide whether the session is over; 1 to leave the loop. */
+static int sess_check_end(struct session *s, time_t now)
+{
+	if (s->ending)
+		return s->to_client.len == 0 || now >= s->end_deadline;
+	if (s->origin_eof && !s->held && !s->origin_blocked) {
+		if (s->last_code == 221 || s->last_code == 421) {
+			sess_end(s, FTPR_EXIT_OK, NULL);
+		} else {
+			log_msg(LOG_WARNING, "origin closed the control connection");
+			sess_end(s, FTPR_EXIT_TEMP,
+				 "421 Origin closed the connection.");
+		}
+		return 0;
+	}
+	/* A client that closed its control connection gets the replies it
+	 * is still owed for a few seconds, then the session ends. */
+	if (s->client_eof && ((!s->client_blocked && s->pend_n == 0 &&
+			       s->dc.state != DC_TRANSFER) ||
+			      now >= s->client_eof_deadline)) {
+		log_msg(LOG_INFO, "client closed the control connection");
+		sess_end(s, FTPR_EXIT_OK, NULL);
+		return 1;
+	}
+	return 0;
+}
+
+int sess_run(const struct sess_setup *su)
+{
+	struct session *s = &sess;
+	struct sigaction sa;
+	sigset_t block, orig;
+
+	sess_init(s, su);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = sess_on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	/* Signals arrive only inside pselect(): no race with the checks. */
+	sigprocmask(SIG_BLOCK, &block, &orig);
+
+	for (;;) {
+		struct datachan *dc = &s->dc;
+		fd_set rd, wr;
+		struct timespec ts;
+		time_t now = sess_now(), next;
+		int maxfd = -1, n;
+
+		next = sess_timers(s, now);
+		if (!s->ending) {
+			sess_client_lines(s);
+			sess_origin_lines(s);
+		}
+		if (sess_check_end(s, now))
+			break;
+
+		FD_ZERO(&rd);
+		FD_ZERO(&wr);
+		if (s->to_client.len > 0)
+			fdset_add(s->cout, &wr, &maxfd);
+		if (!s->ending) {
+			if (!s->client_eof && lb_room(&s->cl) > 0)
+				fdset_add(s->cin, &rd, &maxfd);
+			if (!s->origin_eof && !s->held && lb_room(&s->ol) > 0)
+				fdset_add(s->ofd, &rd, &maxfd);
+			if (s->to_origin.len > 0 && !s->origin_eof)
+				fdset_add(s->ofd, &wr, &maxfd);
+			if (dc->connecting)
+				fdset_add(dc->relay.fd[RELAY_ORIGIN], &wr, &maxfd);
+			if (dc->lfd >= 0 && dc->state >= DC_READY)
+				fdset_add(dc->lfd, &rd, &maxfd);
+			if (dc->state == DC_TRANSFER)
+				relay_fdset(&dc->relay, &rd, &wr, &maxfd);
+		}
+		ts.tv_sec = next > now ? next - now : 0;
+		ts.tv_nsec = 0;
+		n = pselect(maxfd + 1, &rd, &wr, NULL, &ts, &orig);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_ERR, "select: %s", strerror(errno));
+			sess_end(s, FTPR_EXIT_TEMP, NULL);
+			break;
+		}
+		if (n == 0)
+			continue;
+
+		if (FD_ISSET(s->cout, &wr) && out_flush(&s->to_client, s->cout) < 0) {
+			log_msg(LOG_NOTICE, "client control connection: %s",
+				strerror(errno));
+			s->exit_code = FTPR_EXIT_OK;
+			break;
+		}
+		if (s->ending)
+			continue;
+		if (FD_ISSET(s->cin, &rd) &&
+		    sess_read_lines(s->cin, &s->cl, "client")) {
+			s->client_eof = 1;
+			s->client_eof_deadline = sess_now() + SESS_FLUSH_SECONDS;
+		}
+		if (FD_ISSET(s->ofd, &rd) &&
+		    sess_read_lines(s->ofd, &s->ol, "origin"))
+			s->origin_eof = 1;
+		if (FD_ISSET(s->ofd, &wr) && out_flush(&s->to_origin, s->ofd) < 0)
+			s->origin_eof = 1;
+		if (dc->connecting && FD_ISSET(dc->relay.fd[RELAY_ORIGIN], &wr))
+			dc_connected(s);
+		if (dc->lfd >= 0 && FD_ISSET(dc->lfd, &rd))
+			dc_accept(s);
+		if (dc->state == DC_TRANSFER && !dc->aborted) {
+			long moved = relay_io(&dc->relay, &rd, &wr);
+
+			if (moved < 0) {
+				char why[96];
+
+				snprintf(why, sizeof(why), "data connection: %s",
+					 strerror(errno));
+				dc_abort(s, why);
+			} else if (moved > 0) {
+				dc->last_progress = sess_now();
+			}
+		}
+	}
+
+	dc_close(s);
+	log_msg(LOG_INFO, "session end: %lu transfers, %llu bytes to client, "
+		"%llu bytes from client", s->transfers,
+		(unsigned long long)s->bytes_down, (unsigned long long)s->bytes_up);
+	return s->exit_code;
+}
+
+void sess_reply_now(int fd, const char *line)
+{
+	struct timeval tv = { .tv_sec = 2, .tv_usec = 0 };
+	size_t len = strlen(line);
+
+	/* Best effort: the client may be gone already. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)send(fd, line, len, MSG_NOSIGNAL);
+}

@@ -1,0 +1,24 @@
+/* session.h - one FTP session: the control-channel state machine and the
+ * one select() loop that owns every descriptor of the session. */
+#ifndef FTPR_SESSION_H
+#define FTPR_SESSION_H
+
+#include "conf.h"
+#include "net.h"
+
+/* Everything set up before the loop starts (and before any lock-down). */
+struct sess_setup {
+	const struct conf *cf;
+	int client_in, client_out; /* client control connection */
+	int origin;                /* connected origin control connection */
+	struct net_addr client_peer, client_local, origin_peer;
+};
+
+/* Relay the session until it ends; returns the process exit status. */
+int sess_run(const struct sess_setup *s);
+
+/* Send a one-line reply ("421 text\r\n") with a short blocking timeout;
+ * used before the loop runs (usage errors, unreachable origin). */
+void sess_reply_now(int fd, const char *line);
+
+#endif
