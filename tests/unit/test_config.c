@@ -1,0 +1,150 @@
+/* test_config.c - option values, config lines, host:port, port ranges. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "tap.h"
+
+static void hostport(void)
+{
+	char h[FTPR_HOST_MAX];
+	uint16_t p;
+
+	TAP_OK(cfg_parse_hostport("ftp.example.org", h, sizeof(h), &p) == 0 &&
+	       strcmp(h, "ftp.example.org") == 0 && p == 21, "host alone: port 21");
+	TAP_OK(cfg_parse_hostport("10.0.0.1:2100", h, sizeof(h), &p) == 0 &&
+	       strcmp(h, "10.0.0.1") == 0 && p == 2100, "host:port");
+	TAP_OK(cfg_parse_hostport("[::1]:2100", h, sizeof(h), &p) == 0 &&
+	       strcmp(h, "::1") == 0 && p == 2100, "[v6]:port");
+	TAP_OK(cfg_parse_hostport("[2001:db8::1]", h, sizeof(h), &p) == 0 &&
+	       strcmp(h, "2001:db8::1") == 0 && p == 21, "[v6] alone");
+	TAP_OK(cfg_parse_hostport("2001:db8::1", h, sizeof(h), &p) == 0 && p == 21,
+	       "bare v6 literal has no port");
+	TAP_OK(cfg_parse_hostport("", h, sizeof(h), &p) < 0, "empty origin refused");
+	TAP_OK(cfg_parse_hostport("h:0", h, sizeof(h), &p) < 0, "port 0 refused");
+	TAP_OK(cfg_parse_hostport("h:65536", h, sizeof(h), &p) < 0, "port 65536 refused");
+	TAP_OK(cfg_parse_hostport("h:21x", h, sizeof(h), &p) < 0, "trailing junk refused");
+	TAP_OK(cfg_parse_hostport("h:", h, sizeof(h), &p) < 0, "empty port refused");
+	TAP_OK(cfg_parse_hostport("[::1", h, sizeof(h), &p) < 0, "unclosed bracket refused");
+	TAP_OK(cfg_parse_hostport("[::1]x", h, sizeof(h), &p) < 0, "junk after bracket refused");
+	TAP_OK(cfg_parse_hostport("a b", h, sizeof(h), &p) < 0, "space in host refused");
+	TAP_OK(cfg_parse_hostport("h:-1", h, sizeof(h), &p) < 0, "negative port refused");
+}
+
+static void ranges(void)
+{
+	uint16_t lo, hi;
+
+	TAP_OK(cfg_parse_range("30000-30999", &lo, &hi) == 0 && lo == 30000 && hi == 30999,
+	       "port range");
+	TAP_OK(cfg_parse_range("5000-5000", &lo, &hi) == 0, "one-port range");
+	TAP_OK(cfg_parse_range("5000-4000", &lo, &hi) < 0, "reversed range refused");
+	TAP_OK(cfg_parse_range("0-10", &lo, &hi) < 0, "port 0 refused");
+	TAP_OK(cfg_parse_range("1-65536", &lo, &hi) < 0, "port 65536 refused");
+	TAP_OK(cfg_parse_range("5000", &lo, &hi) < 0, "single number refused");
+	TAP_OK(cfg_parse_range("a-b", &lo, &hi) < 0, "words refused");
+}
+
+static void values(void)
+{
+	struct conf c;
+	char err[256];
+
+	cfg_defaults(&c);
+	TAP_OK(c.idle_timeout == 900 && c.data_timeout == 300 && c.connect_timeout == 10,
+	       "documented defaults");
+	TAP_OK(cfg_set(&c, "idle-timeout", "60", err, sizeof(err)) == CONF_OK &&
+	       c.idle_timeout == 60, "idle-timeout set");
+	TAP_OK(cfg_set(&c, "idle-timeout", "abc", err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "idle-timeout") != NULL, "bad number names the option");
+	TAP_OK(cfg_set(&c, "data-timeout", "0", err, sizeof(err)) == CONF_ERROR,
+	       "timeout 0 refused");
+	TAP_OK(cfg_set(&c, "data-timeout", "86401", err, sizeof(err)) == CONF_ERROR,
+	       "timeout over a day refused");
+	TAP_OK(cfg_set(&c, "connect-timeout", "-5", err, sizeof(err)) == CONF_ERROR,
+	       "negative timeout refused");
+	TAP_OK(cfg_set(&c, "pasv-address", "192.0.2.7", err, sizeof(err)) == CONF_OK &&
+	       c.has_pasv_address, "IPv4 pasv-address");
+	TAP_OK(cfg_set(&c, "pasv-address", "2001:db8::7", err, sizeof(err)) == CONF_OK,
+	       "IPv6 pasv-address");
+	TAP_OK(cfg_set(&c, "pasv-address", "ftp.example.org", err, sizeof(err)) == CONF_ERROR,
+	       "host name as pasv-address refused");
+	TAP_OK(cfg_set(&c, "no-such-key", "1", err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "no-such-key") != NULL, "unknown key named");
+}
+
+static void lines(void)
+{
+	char l1[] = "  origin = ftp.example.org:21  \n";
+	char l2[] = "# comment\n";
+	char l3[] = "   \n";
+	char l4[] = "no equals sign\n";
+	char l5[] = "= value\n";
+	char l6[] = "pasv-ports=30000-30999\r\n";
+	char *k, *v;
+
+	TAP_OK(cfg_split_line(l1, &k, &v) == 1 && strcmp(k, "origin") == 0 &&
+	       strcmp(v, "ftp.example.org:21") == 0, "key = value with spaces");
+	TAP_OK(cfg_split_line(l2, &k, &v) == 0, "comment line");
+	TAP_OK(cfg_split_line(l3, &k, &v) == 0, "blank line");
+	TAP_OK(cfg_split_line(l4, &k, &v) == -1, "line without '=' is malformed");
+	TAP_OK(cfg_split_line(l5, &k, &v) == -1, "line without key is malformed");
+	TAP_OK(cfg_split_line(l6, &k, &v) == 1 && strcmp(v, "30000-30999") == 0,
+	       "no spaces, CRLF");
+}
+
+static void file_and_precedence(void)
+{
+	char path[] = "/tmp/ftprelay-test-conf-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct conf c;
+	char err[256];
+	char *argv[] = { "ftprelay", "--config", path, "--idle-timeout", "30", NULL };
+
+	fputs("# test\norigin = 127.0.0.1:2100\nidle-timeout = 99\ndata-timeout = 7\n", f);
+	fclose(f);
+	TAP_OK(cfg_load(&c, 5, argv, err, sizeof(err)) == CONF_OK, "config file loads");
+	TAP_OK(strcmp(c.origin_host, "127.0.0.1") == 0 && c.origin_port == 2100,
+	       "origin from the file");
+	TAP_OK(c.idle_timeout == 30, "the command line wins over the file");
+	TAP_OK(c.data_timeout == 7, "file value used where the command line is silent");
+
+	f = fopen(path, "w");
+	fputs("origin = h\nbogus = 1\n", f);
+	fclose(f);
+	TAP_OK(cfg_load(&c, 3, argv, err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "bogus") != NULL && strstr(err, ":2:") != NULL,
+	       "unknown key in the file: named, with its line");
+	unlink(path);
+	TAP_OK(cfg_load(&c, 3, argv, err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, path) != NULL, "missing config file named");
+
+	char *argv2[] = { "ftprelay", "--origin=h:2121", "--pasv-ports", "1-2", NULL };
+
+	TAP_OK(cfg_load(&c, 4, argv2, err, sizeof(err)) == CONF_OK && c.origin_port == 2121 &&
+	       c.pasv_lo == 1 && c.pasv_hi == 2, "--key=value form");
+	char *argv3[] = { "ftprelay", "--pasv-ports", NULL };
+
+	TAP_OK(cfg_load(&c, 2, argv3, err, sizeof(err)) == CONF_ERROR, "missing value");
+	char *argv4[] = { "ftprelay", "--bogus", NULL };
+
+	TAP_OK(cfg_load(&c, 2, argv4, err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "--bogus") != NULL, "unknown option named");
+	char *argv5[] = { "ftprelay", NULL };
+
+	TAP_OK(cfg_load(&c, 1, argv5, err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "origin") != NULL, "origin is required");
+}
+
+int main(void)
+{
+	hostport();
+	ranges();
+	values();
+	lines();
+	file_and_precedence();
+	return tap_done();
+}

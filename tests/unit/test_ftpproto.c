@@ -1,0 +1,124 @@
+/* test_ftpproto.c - commands, reply framing, 227/229 parsing and formatting. */
+#include "config.h"
+
+#include "ftpproto.h"
+#include "tap.h"
+
+#define S(x) x, sizeof(x) - 1
+
+static void commands(void)
+{
+	const char *arg;
+	size_t n;
+
+	TAP_OK(proto_command(S("PASV"), &arg, &n) == CMD_PASV && n == 0, "PASV");
+	TAP_OK(proto_command(S("epsv"), &arg, &n) == CMD_EPSV, "verbs are case-insensitive");
+	TAP_OK(proto_command(S("EPSV ALL"), &arg, &n) == CMD_EPSV && n == 3 &&
+	       memcmp(arg, "ALL", 3) == 0, "EPSV argument");
+	TAP_OK(proto_command(S("RETR dir/a file"), &arg, &n) == CMD_RETR && n == 10,
+	       "argument keeps its spaces");
+	TAP_OK(proto_command(S("PASVX"), &arg, &n) == CMD_OTHER, "longer verb is not PASV");
+	TAP_OK(proto_command(S("PAS"), &arg, &n) == CMD_OTHER, "shorter verb is not PASV");
+	TAP_OK(proto_command(S(""), &arg, &n) == CMD_OTHER, "empty line");
+	TAP_OK(proto_cmd_is_transfer(CMD_MLSD) && proto_cmd_is_transfer(CMD_APPE) &&
+	       !proto_cmd_is_transfer(CMD_REST), "transfer commands");
+}
+
+static void replies(void)
+{
+	struct proto_reply r = { 0, 0 };
+
+	TAP_OK(proto_reply_line(&r, S("200 ok")) == PROTO_LINE_LAST && r.code == 200,
+	       "single-line reply");
+	r.code = 0;
+	TAP_OK(proto_reply_line(&r, S("220-Welcome")) == PROTO_LINE_MORE, "multi-line starts");
+	TAP_OK(proto_reply_line(&r, S("  text 220 not the end")) == PROTO_LINE_MORE,
+	       "indented text line");
+	TAP_OK(proto_reply_line(&r, S("221 other code")) == PROTO_LINE_MORE,
+	       "another code does not end it");
+	TAP_OK(proto_reply_line(&r, S("220-still going")) == PROTO_LINE_MORE,
+	       "same code with dash does not end it");
+	TAP_OK(proto_reply_line(&r, S("220 done")) == PROTO_LINE_LAST && r.code == 220,
+	       "same code with space ends it");
+	r.code = 0;
+	TAP_OK(proto_reply_line(&r, S("hello")) == PROTO_LINE_BAD, "text outside a reply is bad");
+	TAP_OK(proto_reply_line(&r, S("600 x")) == PROTO_LINE_BAD, "code 600 is bad");
+	TAP_OK(proto_reply_line(&r, S("20")) == PROTO_LINE_BAD, "short code is bad");
+	TAP_OK(proto_reply_line(&r, S("226")) == PROTO_LINE_LAST, "bare code is a reply");
+}
+
+static void parse227(void)
+{
+	uint8_t a[4];
+	uint16_t p;
+
+	TAP_OK(proto_parse_227(S("227 Entering Passive Mode (192,168,1,2,19,137)."), a, &p) == 0 &&
+	       a[0] == 192 && a[3] == 2 && p == 19 * 256 + 137, "227 with parentheses");
+	TAP_OK(proto_parse_227(S("227 Entering Passive Mode 10,0,0,1,4,1"), a, &p) == 0 &&
+	       p == 1025, "227 without parentheses");
+	TAP_OK(proto_parse_227(S("227 =127,0,0,1,255,255"), a, &p) == 0 && p == 65535,
+	       "227 with the highest port");
+	TAP_OK(proto_parse_227(S("227 (127,0,0,256,4,1)"), a, &p) < 0, "256 in the address is refused");
+	TAP_OK(proto_parse_227(S("227 (127,0,0,1,4,300)"), a, &p) < 0, "300 in the port is refused");
+	TAP_OK(proto_parse_227(S("227 (127,0,0,1,4)"), a, &p) < 0, "five numbers are not enough");
+	TAP_OK(proto_parse_227(S("227 (1270,0,0,1,4,1)"), a, &p) < 0, "four digits are refused");
+	TAP_OK(proto_parse_227(S("227 (127,0,0,1,4,1,9)"), a, &p) < 0 ||
+	       p == 4 * 256 + 1, "seven numbers: the first six or nothing");
+	TAP_OK(proto_parse_227(S("227 (127,,0,1,4,1)"), a, &p) < 0, "empty field is refused");
+	TAP_OK(proto_parse_227(S("227 Passive"), a, &p) < 0, "no numbers at all");
+	TAP_OK(proto_parse_227(S("227 (0,0,0,0,0,0)"), a, &p) == 0 && p == 0,
+	       "port 0 parses (the caller refuses it)");
+	TAP_OK(proto_parse_227(S("227 Ok 2 go (9,8,7,6,0,21)"), a, &p) == 0 && p == 21 &&
+	       a[0] == 9, "stray number before the group is skipped");
+}
+
+static void parse229(void)
+{
+	uint16_t p;
+
+	TAP_OK(proto_parse_229(S("229 Entering Extended Passive Mode (|||6446|)"), &p) == 0 &&
+	       p == 6446, "229 standard form");
+	TAP_OK(proto_parse_229(S("229 Entering Extended Passive Mode |||6446|"), &p) == 0 &&
+	       p == 6446, "229 without parentheses");
+	TAP_OK(proto_parse_229(S("229 (!!!1025!)"), &p) == 0 && p == 1025, "other delimiter (!)");
+	TAP_OK(proto_parse_229(S("229 (~~~65535~)"), &p) == 0 && p == 65535, "delimiter 126 (~)");
+	TAP_OK(proto_parse_229(S("229 (|||65536|)"), &p) < 0, "port over 65535 refused");
+	TAP_OK(proto_parse_229(S("229 (|||6446!)"), &p) < 0, "mismatched delimiters refused");
+	TAP_OK(proto_parse_229(S("229 (|||)"), &p) < 0, "missing port refused");
+	TAP_OK(proto_parse_229(S("229 (111222|)"), &p) < 0, "digits are not delimiters");
+	TAP_OK(proto_parse_229(S("229 (|||123456|)"), &p) < 0, "six digits refused");
+}
+
+static void format(void)
+{
+	char buf[128];
+	const uint8_t a[4] = { 127, 0, 0, 1 };
+	int n;
+
+	n = proto_format_227(buf, sizeof(buf), a, 30001);
+	TAP_STR(buf, (size_t)n, "227 Entering Passive Mode (127,0,0,1,117,49).\r\n",
+		"227 format");
+	n = proto_format_229(buf, sizeof(buf), 30001);
+	TAP_STR(buf, (size_t)n, "229 Entering Extended Passive Mode (|||30001|)\r\n",
+		"229 format");
+	TAP_OK(proto_format_229(buf, 10, 1) == -1, "short buffer is reported");
+
+	uint8_t b[4];
+	uint16_t p;
+
+	n = proto_format_227(buf, sizeof(buf), a, 65535);
+	TAP_OK(proto_parse_227(buf, (size_t)n, b, &p) == 0 && p == 65535 &&
+	       memcmp(a, b, 4) == 0, "227 round trip");
+	n = proto_format_229(buf, sizeof(buf), 1024);
+	TAP_OK(proto_parse_229(buf, (size_t)n, &p) == 0 && p == 1024, "229 round trip");
+}
+
+int main(void)
+{
+	commands();
+	replies();
+	parse227();
+	parse229();
+	format();
+	return tap_done();
+}
