@@ -190,3 +190,88 @@ int proto_format_229(char *buf, size_t cap, uint16_t port)
 			 "229 Entering Extended Passive Mode (|||%u|)\r\n", port);
 	return (n < 0 || (size_t)n >= cap) ? -1 : n;
 }
+
+int proto_parse_port(const char *arg, size_t len, uint8_t addr[4],
+		     uint16_t *port)
+{
+	long v[6];
+	size_t i = 0;
+
+	for (int k = 0; k < 6; k++) {
+		if (proto_number(arg, len, &i, 3, &v[k]) < 0 || v[k] > 255)
+			return -1;
+		if (k < 5) {
+			if (i >= len || arg[i] != ',')
+				return -1;
+			i++;
+		}
+	}
+	if (i != len)
+		return -1;
+	for (int k = 0; k < 4; k++)
+		addr[k] = (uint8_t)v[k];
+	*port = (uint16_t)(v[4] * 256 + v[5]);
+	return 0;
+}
+
+int proto_parse_eprt(const char *arg, size_t len, int *proto, char *addr,
+		     size_t addrcap, uint16_t *port)
+{
+	char d;
+	size_t i = 1, a0, alen;
+	long v;
+
+	if (len < 7)
+		return -1;
+	d = arg[0];
+	if (d < 33 || d > 126 || proto_isdigit(d) || arg[len - 1] != d)
+		return -1;
+	if (proto_number(arg, len, &i, 1, &v) < 0 || i >= len || arg[i] != d)
+		return -1;
+	i++;
+	a0 = i;
+	while (i < len && arg[i] != d)
+		i++;
+	alen = i - a0;
+	if (i >= len || alen == 0 || alen >= addrcap)
+		return -1;
+	for (size_t k = a0; k < i; k++) {
+		char c = arg[k];
+
+		/* Address literals only: digits, hex, dots and colons. */
+		if (!(proto_isdigit(c) || (c >= 'a' && c <= 'f') ||
+		      (c >= 'A' && c <= 'F') || c == '.' || c == ':'))
+			return -1;
+	}
+	i++;
+	if (proto_number(arg, len, &i, 5, &v) < 0 || v > 65535 || i != len - 1)
+		return -1;
+	memcpy(addr, arg + a0, alen);
+	addr[alen] = '\0';
+	*port = (uint16_t)v;
+	{
+		size_t j = 1;
+		long p;
+
+		proto_number(arg, len, &j, 1, &p);
+		if (p != 1 && p != 2)
+			return -2;
+		*proto = (int)p;
+	}
+	return 0;
+}
+
+int proto_format_port(char *buf, size_t cap, const uint8_t addr[4],
+		      uint16_t port)
+{
+	int n = snprintf(buf, cap, "PORT %u,%u,%u,%u,%u,%u\r\n", addr[0],
+			 addr[1], addr[2], addr[3], port >> 8, port & 0xff);
+	return (n < 0 || (size_t)n >= cap) ? -1 : n;
+}
+
+int proto_format_eprt(char *buf, size_t cap, int proto, const char *addr,
+		      uint16_t port)
+{
+	int n = snprintf(buf, cap, "EPRT |%d|%s|%u|\r\n", proto, addr, port);
+	return (n < 0 || (size_t)n >= cap) ? -1 : n;
+}

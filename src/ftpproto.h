@@ -49,10 +49,27 @@ int proto_parse_227(const char *line, size_t len, uint8_t addr[4],
  * parentheses optional).  Returns 0 and the port, or -1. */
 int proto_parse_229(const char *line, size_t len, uint16_t *port);
 
+/* PORT argument "h1,h2,h3,h4,p1,p2", nothing else.  Returns 0 or -1. */
+int proto_parse_port(const char *arg, size_t len, uint8_t addr[4],
+		     uint16_t *port);
+
+/* EPRT argument "<d><proto><d><addr><d><port><d>" (RFC 2428; d is any of
+ * 33..126).  On success: *proto is 1 (IPv4) or 2 (IPv6), addr holds the
+ * address text (NUL-terminated), and 0 is returned.  An unknown protocol
+ * number returns -2 (the caller answers 522); other errors -1.  The
+ * address text is not validated here beyond its characters. */
+int proto_parse_eprt(const char *arg, size_t len, int *proto, char *addr,
+		     size_t addrcap, uint16_t *port);
+
 /* Format the rewritten replies, CRLF included.  Return the length, or -1 if
  * cap is too small. */
 int proto_format_227(char *buf, size_t cap, const uint8_t addr[4],
 		     uint16_t port);
 int proto_format_229(char *buf, size_t cap, uint16_t port);
+/* Format the commands we send an origin in active mode, CRLF included. */
+int proto_format_port(char *buf, size_t cap, const uint8_t addr[4],
+		      uint16_t port);
+int proto_format_eprt(char *buf, size_t cap, int proto, const char *addr,
+		      uint16_t port);
 
 #endif

@@ -113,8 +113,77 @@ static void format(void)
 	TAP_OK(proto_parse_229(buf, (size_t)n, &p) == 0 && p == 1024, "229 round trip");
 }
 
+static void parse_port(void)
+{
+	uint8_t a[4];
+	uint16_t p;
+
+	TAP_OK(proto_parse_port(S("127,0,0,1,117,49"), a, &p) == 0 && a[0] == 127 &&
+	       a[3] == 1 && p == 30001, "PORT argument");
+	TAP_OK(proto_parse_port(S("127,0,0,1,256,1"), a, &p) < 0, "PORT number over 255");
+	TAP_OK(proto_parse_port(S("300,0,0,1,4,1"), a, &p) < 0, "PORT address byte over 255");
+	TAP_OK(proto_parse_port(S("127,0,0,1,4"), a, &p) < 0, "PORT with a missing field");
+	TAP_OK(proto_parse_port(S("127,0,0,1,4,1,"), a, &p) < 0, "PORT with a trailing comma");
+	TAP_OK(proto_parse_port(S("127,0,0,1,4,1 x"), a, &p) < 0, "PORT with trailing junk");
+	TAP_OK(proto_parse_port(S("127,0,0,-1,4,1"), a, &p) < 0, "PORT with a sign");
+	TAP_OK(proto_parse_port(S(""), a, &p) < 0, "PORT without argument");
+	TAP_OK(proto_parse_port(S("0,0,0,0,0,0"), a, &p) == 0 && p == 0,
+	       "PORT 0 parses (the session refuses it)");
+}
+
+static void parse_eprt(void)
+{
+	char addr[64];
+	uint16_t p;
+	int proto;
+
+	TAP_OK(proto_parse_eprt(S("|1|132.235.1.2|6275|"), &proto, addr, sizeof(addr), &p) == 0 &&
+	       proto == 1 && strcmp(addr, "132.235.1.2") == 0 && p == 6275, "EPRT IPv4");
+	TAP_OK(proto_parse_eprt(S("|2|1080::8:800:200C:417A|5282|"), &proto, addr, sizeof(addr), &p) == 0 &&
+	       proto == 2 && strcmp(addr, "1080::8:800:200C:417A") == 0 && p == 5282, "EPRT IPv6");
+	TAP_OK(proto_parse_eprt(S("!2!::1!5282!"), &proto, addr, sizeof(addr), &p) == 0 &&
+	       proto == 2 && p == 5282, "EPRT with ! as delimiter");
+	TAP_OK(proto_parse_eprt(S("~1~10.0.0.1~1025~"), &proto, addr, sizeof(addr), &p) == 0,
+	       "EPRT with ~ (126) as delimiter");
+	TAP_OK(proto_parse_eprt(S("|3|10.0.0.1|1025|"), &proto, addr, sizeof(addr), &p) == -2,
+	       "EPRT unknown family: -2 for 522");
+	TAP_OK(proto_parse_eprt(S("1|1|10.0.0.1|1025|1"), &proto, addr, sizeof(addr), &p) == -1,
+	       "digit as delimiter refused");
+	TAP_OK(proto_parse_eprt(S(" 1 10.0.0.1 1025 "), &proto, addr, sizeof(addr), &p) == -1,
+	       "space (32) as delimiter refused");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|1025!"), &proto, addr, sizeof(addr), &p) == -1,
+	       "mixed delimiters refused");
+	TAP_OK(proto_parse_eprt(S("|1||1025|"), &proto, addr, sizeof(addr), &p) == -1,
+	       "empty address refused");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|65536|"), &proto, addr, sizeof(addr), &p) == -1,
+	       "port over 65535 refused");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1||"), &proto, addr, sizeof(addr), &p) == -1,
+	       "empty port refused");
+	TAP_OK(proto_parse_eprt(S("|1|evil.example|1025|"), &proto, addr, sizeof(addr), &p) == -1,
+	       "host names refused");
+	TAP_OK(proto_parse_eprt(S("|12|10.0.0.1|1025|"), &proto, addr, sizeof(addr), &p) == -1,
+	       "two-digit family refused");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|1025|x"), &proto, addr, sizeof(addr), &p) == -1,
+	       "junk after the last delimiter refused");
+}
+
+static void format_active(void)
+{
+	char buf[128];
+	const uint8_t a[4] = { 10, 1, 2, 3 };
+	int n;
+
+	n = proto_format_port(buf, sizeof(buf), a, 1025);
+	TAP_STR(buf, (size_t)n, "PORT 10,1,2,3,4,1\r\n", "PORT format");
+	n = proto_format_eprt(buf, sizeof(buf), 2, "::1", 40000);
+	TAP_STR(buf, (size_t)n, "EPRT |2|::1|40000|\r\n", "EPRT format");
+}
+
 int main(void)
 {
+	parse_port();
+	parse_eprt();
+	format_active();
 	commands();
 	replies();
 	parse227();
