@@ -10,7 +10,8 @@
 
 enum conf_key {
 	KEY_ORIGIN, KEY_PASV_ADDRESS, KEY_PASV_PORTS, KEY_IDLE_TIMEOUT,
-	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_CONFIG, KEY_COUNT
+	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_ORIGIN_DATA_MODE, KEY_CONFIG,
+	KEY_COUNT
 };
 
 static const char *const conf_names[KEY_COUNT] = {
@@ -20,6 +21,7 @@ static const char *const conf_names[KEY_COUNT] = {
 	[KEY_IDLE_TIMEOUT] = "idle-timeout",
 	[KEY_DATA_TIMEOUT] = "data-timeout",
 	[KEY_CONNECT_TIMEOUT] = "connect-timeout",
+	[KEY_ORIGIN_DATA_MODE] = "origin-data-mode",
 	[KEY_CONFIG] = "config",
 };
 
@@ -28,7 +30,9 @@ static const char conf_usage[] =
 	"  --origin HOST[:PORT]       origin FTP server ([IPv6]:PORT too; port 21)\n"
 	"  --pasv-address ADDR        address put in 227 replies\n"
 	"                             (default: local address of the client connection)\n"
-	"  --pasv-ports LOW-HIGH      ports for passive data listeners (default: any)\n"
+	"  --pasv-ports LOW-HIGH      ports for ftprelay's data listeners, towards\n"
+	"                             the client and the origin (default: any)\n"
+	"  --origin-data-mode MODE    passive, active or client (default passive)\n"
 	"  --idle-timeout SECONDS     idle control connection limit (default 900)\n"
 	"  --data-timeout SECONDS     stalled data connection limit (default 300)\n"
 	"  --connect-timeout SECONDS  origin connect/greeting limit (default 10)\n"
@@ -166,6 +170,19 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 			c->data_timeout = (int)v;
 		else
 			c->connect_timeout = (int)v;
+		break;
+	case KEY_ORIGIN_DATA_MODE:
+		if (strcmp(value, "passive") == 0)
+			c->origin_data_mode = ORIGIN_DATA_PASSIVE;
+		else if (strcmp(value, "active") == 0)
+			c->origin_data_mode = ORIGIN_DATA_ACTIVE;
+		else if (strcmp(value, "client") == 0)
+			c->origin_data_mode = ORIGIN_DATA_CLIENT;
+		else {
+			snprintf(err, errcap, "%s: '%s' is not passive, active "
+				 "or client", key, value);
+			return CONF_ERROR;
+		}
 		break;
 	case KEY_CONFIG:
 		if (*value == '\0' || strlen(value) >= sizeof(c->config_file))

@@ -8,12 +8,20 @@
 #include "defs.h"
 #include "net.h"
 
+/* Who opens the origin's data connection. */
+enum origin_data_mode {
+	ORIGIN_DATA_PASSIVE = 0, /* we connect to the origin (EPSV/PASV) */
+	ORIGIN_DATA_ACTIVE,      /* the origin connects to us (EPRT/PORT) */
+	ORIGIN_DATA_CLIENT,      /* whatever the client asked for */
+};
+
 struct conf {
 	char origin_host[FTPR_HOST_MAX];
 	uint16_t origin_port;
 	int has_pasv_address;
 	struct net_addr pasv_address;
-	uint16_t pasv_lo, pasv_hi; /* 0-0: the kernel chooses */
+	uint16_t pasv_lo, pasv_hi; /* 0-0: the kernel chooses; both sides */
+	enum origin_data_mode origin_data_mode;
 	int idle_timeout;
 	int data_timeout;
 	int connect_timeout;

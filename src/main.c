@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 		return FTPR_EXIT_TEMP;
 	}
 	net_peer(su.origin, &su.origin_peer);
+	net_local(su.origin, &su.origin_local);
 	log_msg(LOG_INFO, "session start: origin %s",
 		net_addr_str(&su.origin_peer, who, sizeof(who)));
 	return sess_run(&su);

@@ -31,6 +31,22 @@ int net_family(const struct net_addr *a)
 	return a->ss.ss_family;
 }
 
+void net_unmap(struct net_addr *a)
+{
+	uint8_t v4[4];
+	uint16_t port = net_port(a);
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&a->ss;
+
+	if (!net_is_mapped(a))
+		return;
+	memcpy(v4, ((const struct sockaddr_in6 *)&a->ss)->sin6_addr.s6_addr + 12, 4);
+	memset(a, 0, sizeof(*a));
+	s4->sin_family = AF_INET;
+	memcpy(&s4->sin_addr, v4, 4);
+	s4->sin_port = htons(port);
+	a->len = sizeof(*s4);
+}
+
 int net_ipv4(const struct net_addr *a, uint8_t out[4])
 {
 	if (a->ss.ss_family == AF_INET) {
@@ -159,14 +175,16 @@ void net_tune_control(int fd)
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 }
 
-int net_connect_start(const struct net_addr *a)
+int net_connect_start(const struct net_addr *a, const struct net_addr *from)
 {
 	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) < 0 &&
-	    errno != EINPROGRESS) {
+	if ((from != NULL &&
+	     bind(fd, (const struct sockaddr *)&from->ss, from->len) < 0) ||
+	    (connect(fd, (const struct sockaddr *)&a->ss, a->len) < 0 &&
+	     errno != EINPROGRESS)) {
 		int e = errno;
 
 		close(fd);
@@ -189,7 +207,7 @@ int net_connect_result(int fd)
 static int net_connect_wait(const struct net_addr *a, int timeout_s)
 {
 	struct pollfd p;
-	int fd = net_connect_start(a);
+	int fd = net_connect_start(a, NULL);
 	int r, err;
 
 	if (fd < 0)

@@ -17,6 +17,8 @@ const char *net_addr_str(const struct net_addr *a, char *buf, size_t cap);
 const char *net_host_str(const struct net_addr *a, char *buf, size_t cap);
 /* Family after unmapping ::ffff:a.b.c.d, which counts as AF_INET. */
 int net_family(const struct net_addr *a);
+/* Turn ::ffff:a.b.c.d into a plain AF_INET address, in place. */
+void net_unmap(struct net_addr *a);
 /* The IPv4 address of an AF_INET (or v4-mapped) address; -1 otherwise. */
 int net_ipv4(const struct net_addr *a, uint8_t out[4]);
 uint16_t net_port(const struct net_addr *a);
@@ -36,9 +38,10 @@ void net_tune_control(int fd);
  * reason in why. */
 int net_connect_host(const char *host, uint16_t port, int timeout_s,
 		     char *why, size_t whycap);
-/* Start a non-blocking connect to a; returns the fd (connect may still be
- * in progress) or -1. */
-int net_connect_start(const struct net_addr *a);
+/* Start a non-blocking connect to a, from the address `from` if not NULL
+ * (port 0 lets the kernel choose); returns the fd (connect may still be in
+ * progress) or -1. */
+int net_connect_start(const struct net_addr *a, const struct net_addr *from);
 /* After the fd became writable: 0 if connected, else an errno value. */
 int net_connect_result(int fd);
 /* Listen on the address `a` (port ignored), on a port in [lo, hi] (0-0 for

@@ -11,6 +11,7 @@
  * until the data has been written to the client and closed. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -42,13 +43,15 @@ enum pend {
 	PEND_TRANSFER,  /* RETR, STOR, LIST, ...: 1xx, data, then 2xx */
 	PEND_EPSV,      /* our own EPSV to the origin */
 	PEND_PASV,      /* our own PASV to the origin */
+	PEND_EPRT,      /* our own EPRT to the origin (active towards it) */
+	PEND_PORT,      /* our own PORT to the origin */
 };
 
 enum dc_state {
 	DC_NONE,
-	DC_ASKED,      /* our EPSV/PASV is at the origin */
+	DC_ASKED,      /* our EPSV/PASV/EPRT/PORT is at the origin */
 	DC_CONNECTING, /* connecting to the origin's data port */
-	DC_READY,      /* the client has its 227/229 */
+	DC_READY,      /* the client has its 227/229/200 */
 	DC_TRANSFER,   /* a transfer command went to the origin */
 };
 
@@ -57,17 +60,23 @@ struct outbuf {
 	size_t len;
 };
 
+/* One data channel; arrays are indexed by side, RELAY_CLIENT or
+ * RELAY_ORIGIN.  Each side is either a listener of ours (a passive client,
+ * an active origin) or a connection we make (an active client, a passive
+ * origin). */
 struct datachan {
 	enum dc_state state;
-	enum proto_cmd client_cmd; /* PASV or EPSV: the reply to give */
-	int lfd;                   /* our listener for the client */
-	uint16_t lport;
-	int connecting;            /* relay.fd[RELAY_ORIGIN] not connected yet */
-	uint16_t origin_port;      /* from the origin's 227/229; 0 if none */
-	struct relay relay;
-	int prelim;                /* the origin said 1xx: data is moving */
-	int aborted;               /* we cut the data connections */
-	time_t deadline;           /* connect deadline */
+	enum proto_cmd client_cmd;   /* PASV, EPSV, PORT or EPRT: our answer */
+	int client_active;           /* PORT/EPRT: we connect to the client */
+	struct net_addr client_target; /* ... at this address */
+	int lfd[2];                  /* our listeners */
+	uint16_t lport[2];
+	int pending[2];              /* connections still being made */
+	time_t deadline[2];          /* ... until then */
+	uint16_t origin_port;        /* from the origin's 227/229; 0 if none */
+	struct relay relay;          /* the connected sockets */
+	int prelim;                  /* the origin said 1xx: data is moving */
+	int aborted;                 /* we cut the data connections */
 	time_t last_progress;
 };
 
@@ -84,6 +93,7 @@ struct session {
 	unsigned pend_head, pend_n;
 	struct datachan dc;
 	int origin_no_epsv;
+	int origin_no_eprt;
 	int epsv_all;
 	int held;           /* a completion reply waits for its data */
 	int swallow;        /* drop the origin's current reply */
@@ -225,15 +235,18 @@ static void dc_close(struct session *s)
 {
 	struct datachan *dc = &s->dc;
 
-	if (dc->lfd >= 0)
-		close(dc->lfd);
-	for (int side = 0; side < 2; side++)
+	for (int side = 0; side < 2; side++) {
+		if (dc->lfd[side] >= 0)
+			close(dc->lfd[side]);
+		if (dc->pending[side] >= 0)
+			close(dc->pending[side]);
 		if (dc->relay.fd[side] >= 0)
 			close(dc->relay.fd[side]);
-	dc->lfd = -1;
+		dc->lfd[side] = dc->pending[side] = -1;
+		dc->deadline[side] = 0;
+	}
 	relay_init(&dc->relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up));
 	dc->state = DC_NONE;
-	dc->connecting = 0;
 	dc->prelim = 0;
 	dc->aborted = 0;
 	dc->origin_port = 0;
@@ -273,42 +286,167 @@ static void dc_abort(struct session *s, const char *why)
 	struct datachan *dc = &s->dc;
 
 	log_msg(LOG_WARNING, "data transfer aborted: %s", why);
-	for (int side = 0; side < 2; side++)
+	for (int side = 0; side < 2; side++) {
 		if (dc->relay.fd[side] >= 0) {
 			net_abort(dc->relay.fd[side]);
 			dc->relay.fd[side] = -1;
 		}
-	if (dc->lfd >= 0) {
-		close(dc->lfd);
-		dc->lfd = -1;
+		if (dc->pending[side] >= 0) {
+			net_abort(dc->pending[side]);
+			dc->pending[side] = -1;
+		}
+		if (dc->lfd[side] >= 0) {
+			close(dc->lfd[side]);
+			dc->lfd[side] = -1;
+		}
 	}
 	dc->aborted = 1;
 	s->last_client = sess_now();
 }
 
-/* Ask the origin for a passive data port. */
-static void dc_ask_origin(struct session *s)
+static const char *dc_side_name(int side)
 {
-	int epsv = !s->origin_no_epsv;
-
-	out_put(&s->to_origin, epsv ? "EPSV\r\n" : "PASV\r\n", 6);
-	pend_push(s, epsv ? PEND_EPSV : PEND_PASV);
-	s->dc.state = DC_ASKED;
+	return side == RELAY_CLIENT ? "client" : "origin";
 }
 
-/* The origin answered our EPSV/PASV. */
+/* Start connecting one side's data connection. */
+static int dc_connect(struct session *s, int side, const struct net_addr *to,
+		      const struct net_addr *from)
+{
+	struct datachan *dc = &s->dc;
+	char who[FTPR_ADDRSTR_MAX];
+	int fd = net_connect_start(to, from);
+
+	if (fd < 0) {
+		log_msg(LOG_WARNING, "cannot connect to %s data address %s: %s",
+			dc_side_name(side), net_addr_str(to, who, sizeof(who)),
+			strerror(errno));
+		return -1;
+	}
+	dc->pending[side] = fd;
+	dc->deadline[side] = sess_now() + s->cf->connect_timeout;
+	return 0;
+}
+
+/* Does the origin connect to us (active mode towards the origin)? */
+static int dc_origin_active(const struct session *s)
+{
+	switch (s->cf->origin_data_mode) {
+	case ORIGIN_DATA_ACTIVE:
+		return 1;
+	case ORIGIN_DATA_CLIENT:
+		return s->dc.client_active;
+	default:
+		return 0;
+	}
+}
+
+/* Send the origin the command that sets up its side of the data channel:
+ * EPSV (PASV where refused), or EPRT (PORT where refused) in active mode. */
+static int dc_ask_origin(struct session *s)
+{
+	struct datachan *dc = &s->dc;
+	char line[128];
+	int n;
+
+	if (!dc_origin_active(s)) {
+		int epsv = !s->origin_no_epsv;
+
+		out_put(&s->to_origin, epsv ? "EPSV\r\n" : "PASV\r\n", 6);
+		pend_push(s, epsv ? PEND_EPSV : PEND_PASV);
+		dc->state = DC_ASKED;
+		return 0;
+	}
+	if (dc->lfd[RELAY_ORIGIN] < 0) {
+		dc->lfd[RELAY_ORIGIN] = net_listen_range(&s->su->origin_local,
+							 s->cf->pasv_lo, s->cf->pasv_hi,
+							 &dc->lport[RELAY_ORIGIN]);
+		if (dc->lfd[RELAY_ORIGIN] < 0) {
+			log_msg(LOG_WARNING, "no port free in %u-%u for the origin: %s",
+				s->cf->pasv_lo, s->cf->pasv_hi, strerror(errno));
+			return -1;
+		}
+	}
+	if (!s->origin_no_eprt) {
+		char host[FTPR_ADDRSTR_MAX];
+
+		net_host_str(&s->su->origin_local, host, sizeof(host));
+		n = proto_format_eprt(line, sizeof(line),
+				      net_family(&s->su->origin_local) == AF_INET6 ? 2 : 1,
+				      host, dc->lport[RELAY_ORIGIN]);
+		pend_push(s, PEND_EPRT);
+	} else {
+		uint8_t v4[4];
+
+		if (net_ipv4(&s->su->origin_local, v4) < 0) {
+			log_msg(LOG_WARNING, "origin refuses EPRT and PORT cannot "
+				"name an IPv6 address");
+			return -1;
+		}
+		n = proto_format_port(line, sizeof(line), v4, dc->lport[RELAY_ORIGIN]);
+		pend_push(s, PEND_PORT);
+	}
+	out_put(&s->to_origin, line, (size_t)n);
+	dc->state = DC_ASKED;
+	return 0;
+}
+
+/* Both sides are arranged: answer the client's PASV/EPSV/PORT/EPRT. */
+static void dc_ready(struct session *s)
+{
+	struct datachan *dc = &s->dc;
+	char line[128];
+	uint8_t v4[4];
+	int n = -1;
+
+	dc->state = DC_READY;
+	switch (dc->client_cmd) {
+	case CMD_EPSV:
+		n = proto_format_229(line, sizeof(line), dc->lport[RELAY_CLIENT]);
+		break;
+	case CMD_PASV:
+		net_ipv4(s->cf->has_pasv_address ? &s->cf->pasv_address :
+			 &s->su->client_local, v4); /* checked when PASV came */
+		n = proto_format_227(line, sizeof(line), v4, dc->lport[RELAY_CLIENT]);
+		break;
+	default:
+		n = snprintf(line, sizeof(line), "200 %s command successful.\r\n",
+			     dc->client_cmd == CMD_PORT ? "PORT" : "EPRT");
+		break;
+	}
+	if (n > 0 && out_put(&s->to_client, line, (size_t)n) == 0)
+		s->last_code = atoi_code(line);
+}
+
+/* The origin answered our EPSV/PASV/EPRT/PORT. */
 static void dc_origin_answered(struct session *s, enum pend kind, int code)
 {
 	struct datachan *dc = &s->dc;
 	struct net_addr a;
-	int fd;
 
 	if (dc->state != DC_ASKED)
 		return;
-	if (kind == PEND_EPSV && (code == 500 || code == 502)) {
-		log_msg(LOG_INFO, "origin refuses EPSV; using PASV from now on");
-		s->origin_no_epsv = 1;
-		dc_ask_origin(s);
+	if ((kind == PEND_EPSV || kind == PEND_EPRT) && (code == 500 || code == 502)) {
+		log_msg(LOG_INFO, "origin refuses %s; using %s from now on",
+			kind == PEND_EPSV ? "EPSV" : "EPRT",
+			kind == PEND_EPSV ? "PASV" : "PORT");
+		if (kind == PEND_EPSV)
+			s->origin_no_epsv = 1;
+		else
+			s->origin_no_eprt = 1;
+		if (dc_ask_origin(s) < 0) {
+			sess_reply(s, "425 Cannot arrange a data connection with the origin.");
+			dc_close(s);
+		}
+		return;
+	}
+	if (kind == PEND_EPRT || kind == PEND_PORT) {
+		if (code >= 200 && code < 300) {
+			dc_ready(s);
+		} else {
+			sess_reply(s, "%s", s->injected_text);
+			dc_close(s);
+		}
 		return;
 	}
 	if ((code != 227 && code != 229) || dc->origin_port == 0) {
@@ -326,7 +464,7 @@ static void dc_origin_answered(struct session *s, enum pend kind, int code)
 	}
 	/* SECURITY: only the port of the origin's reply is used; the
 	 * address is always the origin's control address, so an origin
-	 * cannot make us connect anywhere else. */
+	 * cannot make us connect anywhere else (NAT, or malice). */
 	if (dc->origin_port < 1024) {
 		log_msg(LOG_WARNING, "origin offered privileged data port %u; refused",
 			dc->origin_port);
@@ -336,78 +474,93 @@ static void dc_origin_answered(struct session *s, enum pend kind, int code)
 	}
 	a = s->su->origin_peer;
 	net_set_port(&a, dc->origin_port);
-	fd = net_connect_start(&a);
-	if (fd < 0) {
-		log_msg(LOG_WARNING, "cannot connect to origin data port %u: %s",
-			dc->origin_port, strerror(errno));
+	if (dc_connect(s, RELAY_ORIGIN, &a, NULL) < 0) {
 		sess_reply(s, "425 Cannot open data connection to the origin.");
 		dc_close(s);
 		return;
 	}
-	dc->relay.fd[RELAY_ORIGIN] = fd;
-	dc->connecting = 1;
 	dc->state = DC_CONNECTING;
-	dc->deadline = sess_now() + s->cf->connect_timeout;
 }
 
-/* The origin's data connection is up: give the client our listener. */
-static void dc_connected(struct session *s)
+/* A data connection we started is up, or failed. */
+static void dc_connected(struct session *s, int side)
 {
 	struct datachan *dc = &s->dc;
-	int err = net_connect_result(dc->relay.fd[RELAY_ORIGIN]);
-	char line[128];
-	uint8_t v4[4];
-	int n;
+	int fd = dc->pending[side];
+	int err = net_connect_result(fd);
 
+	dc->pending[side] = -1;
 	if (err != 0) {
-		log_msg(LOG_WARNING, "cannot connect to origin data port %u: %s",
-			dc->origin_port, strerror(err));
-		sess_reply(s, "425 Cannot open data connection to the origin.");
-		dc_close(s);
+		char why[128];
+
+		close(fd);
+		snprintf(why, sizeof(why), "cannot connect to the %s's data port: %s",
+			 dc_side_name(side), strerror(err));
+		if (dc->state == DC_TRANSFER) {
+			dc_abort(s, why);
+		} else {
+			log_msg(LOG_WARNING, "%s", why);
+			sess_reply(s, "425 Cannot open data connection to the origin.");
+			dc_close(s);
+		}
 		return;
 	}
-	dc->connecting = 0;
-	dc->state = DC_READY;
-	if (dc->client_cmd == CMD_EPSV) {
-		n = proto_format_229(line, sizeof(line), dc->lport);
-	} else {
-		const struct net_addr *adv = s->cf->has_pasv_address ?
-			&s->cf->pasv_address : &s->su->client_local;
-
-		net_ipv4(adv, v4); /* checked when PASV arrived */
-		n = proto_format_227(line, sizeof(line), v4, dc->lport);
-	}
-	if (n > 0)
-		out_put(&s->to_client, line, (size_t)n);
-	s->last_code = dc->client_cmd == CMD_EPSV ? 229 : 227;
+	dc->relay.fd[side] = fd;
+	dc->last_progress = sess_now();
+	if (dc->state == DC_CONNECTING)
+		dc_ready(s);
 }
 
-/* A connection to our passive listener. */
-static void dc_accept(struct session *s)
+/* A connection to one of our listeners. */
+static void dc_accept(struct session *s, int side)
 {
 	struct datachan *dc = &s->dc;
+	const struct net_addr *expect = side == RELAY_CLIENT ?
+		&s->su->client_peer : &s->su->origin_peer;
 	struct net_addr peer;
 	char who[FTPR_ADDRSTR_MAX];
 	int fd;
 
 	peer.len = sizeof(peer.ss);
-	fd = accept4(dc->lfd, (struct sockaddr *)&peer.ss, &peer.len,
+	fd = accept4(dc->lfd[side], (struct sockaddr *)&peer.ss, &peer.len,
 		     SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	/* SECURITY: only the client itself may take its data connection;
-	 * anyone else who races for the port is turned away, and the
-	 * listener keeps waiting for the client. */
-	if (!net_same_host(&peer, &s->su->client_peer)) {
-		log_msg(LOG_WARNING, "data connection from %s refused: not the client",
-			net_addr_str(&peer, who, sizeof(who)));
+	/* SECURITY: only the client itself (or, in active mode, the origin)
+	 * may take the data connection; anyone else who races for the port
+	 * is turned away, and the listener keeps waiting. */
+	if (!net_same_host(&peer, expect)) {
+		log_msg(LOG_WARNING, "data connection from %s refused: not the %s",
+			net_addr_str(&peer, who, sizeof(who)), dc_side_name(side));
 		close(fd);
 		return;
 	}
-	dc->relay.fd[RELAY_CLIENT] = fd;
-	close(dc->lfd);
-	dc->lfd = -1;
+	dc->relay.fd[side] = fd;
+	close(dc->lfd[side]);
+	dc->lfd[side] = -1;
 	dc->last_progress = sess_now();
+}
+
+/* The origin said 1xx: data is about to move. */
+static void dc_prelim(struct session *s)
+{
+	struct datachan *dc = &s->dc;
+
+	if (dc->prelim)
+		return;
+	dc->prelim = 1;
+	dc->last_progress = sess_now();
+	/* Active client: only now do we connect to it, from the address it
+	 * reached us at. */
+	if (dc->client_active && dc->relay.fd[RELAY_CLIENT] < 0 &&
+	    dc->pending[RELAY_CLIENT] < 0) {
+		struct net_addr from = s->su->client_local;
+
+		net_unmap(&from);
+		net_set_port(&from, 0);
+		if (dc_connect(s, RELAY_CLIENT, &dc->client_target, &from) < 0)
+			dc_abort(s, "cannot connect to the client");
+	}
 }
 
 /* ---- client commands -------------------------------------------------- */
@@ -415,6 +568,30 @@ static void dc_accept(struct session *s)
 static int sess_client_family(const struct session *s)
 {
 	return net_family(&s->su->client_peer);
+}
+
+/* The client's side of a new data channel: check it, then ask the origin. */
+static void dc_setup(struct session *s, enum proto_cmd cmd)
+{
+	const struct conf *cf = s->cf;
+
+	s->dc.client_cmd = cmd;
+	if (!s->dc.client_active) {
+		s->dc.lfd[RELAY_CLIENT] = net_listen_range(&s->su->client_local,
+							   cf->pasv_lo, cf->pasv_hi,
+							   &s->dc.lport[RELAY_CLIENT]);
+		if (s->dc.lfd[RELAY_CLIENT] < 0) {
+			log_msg(LOG_WARNING, "no passive port free in %u-%u: %s",
+				cf->pasv_lo, cf->pasv_hi, strerror(errno));
+			sess_reply(s, "425 No passive port available; try again later.");
+			dc_close(s);
+			return;
+		}
+	}
+	if (dc_ask_origin(s) < 0) {
+		sess_reply(s, "425 No data port available; try again later.");
+		dc_close(s);
+	}
 }
 
 /* PASV or EPSV from the client. */
@@ -450,7 +627,7 @@ static void sess_passive(struct session *s, enum proto_cmd cmd,
 		}
 		if (net_ipv4(cf->has_pasv_address ? &cf->pasv_address :
 			     &s->su->client_local, v4) < 0) {
-			sess_reply(s, "425 PASV needs an IPv4 address; use EPSV.");
+			sess_reply(s, "425 PASV cannot name an IPv6 address; use EPSV.");
 			return;
 		}
 	}
@@ -459,17 +636,77 @@ static void sess_passive(struct session *s, enum proto_cmd cmd,
 		return;
 	}
 	dc_close(s);
-	s->dc.lfd = net_listen_range(&s->su->client_local, cf->pasv_lo,
-				     cf->pasv_hi, &s->dc.lport);
-	if (s->dc.lfd < 0) {
-		log_msg(LOG_WARNING, "no passive port free in %u-%u: %s",
-			cf->pasv_lo, cf->pasv_hi, strerror(errno));
-		sess_reply(s, "425 No passive port available; try again later.");
+	s->dc.client_active = 0;
+	dc_setup(s, cmd);
+}
+
+/* PORT or EPRT from the client. */
+static void sess_active(struct session *s, enum proto_cmd cmd,
+			const char *arg, size_t arglen)
+{
+	const char *name = cmd == CMD_PORT ? "PORT" : "EPRT";
+	int fam = sess_client_family(s);
+	struct net_addr target;
+	char who[FTPR_ADDRSTR_MAX];
+	uint16_t port;
+
+	if (s->epsv_all) {
+		sess_reply(s, "500 %s not allowed after EPSV ALL.", name);
 		return;
 	}
-	s->dc.client_cmd = cmd;
-	dc_ask_origin(s);
+	if (cmd == CMD_PORT) {
+		uint8_t v4[4];
+		char text[INET_ADDRSTRLEN];
+
+		if (proto_parse_port(arg, arglen, v4, &port) < 0) {
+			sess_reply(s, "501 Syntax error in PORT argument.");
+			return;
+		}
+		if (fam != AF_INET) {
+			sess_reply(s, "522 Network protocol not supported, use (2)");
+			return;
+		}
+		snprintf(text, sizeof(text), "%u.%u.%u.%u", v4[0], v4[1], v4[2], v4[3]);
+		net_parse_literal(text, &target);
+	} else {
+		char text[FTPR_ADDRSTR_MAX];
+		int proto, r;
+
+		r = proto_parse_eprt(arg, arglen, &proto, text, sizeof(text), &port);
+		if (r == -2 || (r == 0 && proto != (fam == AF_INET6 ? 2 : 1))) {
+			/* RFC 2428: name the protocol this connection can use. */
+			sess_reply(s, "522 Network protocol not supported, use (%d)",
+				   fam == AF_INET6 ? 2 : 1);
+			return;
+		}
+		if (r < 0 || net_parse_literal(text, &target) < 0 ||
+		    net_family(&target) != (proto == 2 ? AF_INET6 : AF_INET)) {
+			sess_reply(s, "501 Syntax error in EPRT argument.");
+			return;
+		}
+	}
+	net_set_port(&target, port);
+	/* SECURITY: no FTP bounce (RFC 2577): we connect only to the
+	 * client's own address, and never to a privileged port. */
+	if (!net_same_host(&target, &s->su->client_peer)) {
+		log_msg(LOG_WARNING, "%s to %s refused: not the client's address",
+			name, net_addr_str(&target, who, sizeof(who)));
+		sess_reply(s, "500 Illegal %s command: the address must be your own.",
+			   name);
+		return;
+	}
+	if (port < 1024) {
+		log_msg(LOG_WARNING, "%s to privileged port %u refused", name, port);
+		sess_reply(s, "500 Illegal %s command: the port must be 1024 or above.",
+			   name);
+		return;
+	}
+	dc_close(s);
+	s->dc.client_active = 1;
+	s->dc.client_target = target;
+	dc_setup(s, cmd);
 }
+
 
 /* Does this command have to wait until every earlier reply is in? */
 static int sess_cmd_serialises(enum proto_cmd cmd)
@@ -489,11 +726,7 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 		return;
 	case CMD_PORT:
 	case CMD_EPRT:
-		if (s->epsv_all)
-			sess_reply(s, "500 %s not allowed after EPSV ALL.",
-				   cmd == CMD_PORT ? "PORT" : "EPRT");
-		else
-			sess_reply(s, "502 Active mode is not supported; use PASV or EPSV.");
+		sess_active(s, cmd, arg, arglen);
 		return;
 	case CMD_USER:
 		log_msg(LOG_INFO, "USER %.*s", (int)(arglen > 64 ? 64 : arglen), arg);
@@ -505,7 +738,7 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 		/* SECURITY: without our own data channel the origin would
 		 * connect out on its own (active mode by default). */
 		if (s->dc.state != DC_READY) {
-			sess_reply(s, "425 Use PASV or EPSV first.");
+			sess_reply(s, "425 Use PASV, EPSV, PORT or EPRT first.");
 			return;
 		}
 		s->dc.state = DC_TRANSFER;
@@ -573,7 +806,8 @@ static void sess_origin_lines(struct session *s)
 	s->held = 0;
 	while (!s->ending) {
 		enum pend head = pend_head(s);
-		int injected = head == PEND_EPSV || head == PEND_PASV;
+		int injected = head == PEND_EPSV || head == PEND_PASV ||
+			       head == PEND_EPRT || head == PEND_PORT;
 		enum proto_line r;
 
 		st = lb_peek(&s->ol, &line, &len);
@@ -634,7 +868,7 @@ static void sess_origin_lines(struct session *s)
 		s->swallow = 0;
 		if (code < 200) {
 			if (head == PEND_TRANSFER)
-				s->dc.prelim = 1;
+				dc_prelim(s);
 			continue;
 		}
 		if (head == PEND_NONE) {
@@ -672,14 +906,23 @@ static time_t sess_timers(struct session *s, time_t now)
 		}
 		SESS_NEXT(s->greet_deadline);
 	}
-	if (s->dc.state == DC_CONNECTING) {
-		if (now >= s->dc.deadline) {
-			log_msg(LOG_WARNING, "origin data port %u: connect timed out",
-				s->dc.origin_port);
-			sess_reply(s, "425 Cannot open data connection to the origin.");
-			dc_close(s);
+	for (int side = 0; side < 2; side++) {
+		if (s->dc.pending[side] < 0)
+			continue;
+		if (now >= s->dc.deadline[side]) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "connect to the %s timed out",
+				 dc_side_name(side));
+			if (s->dc.state == DC_TRANSFER) {
+				dc_abort(s, why);
+			} else {
+				log_msg(LOG_WARNING, "%s", why);
+				sess_reply(s, "425 Cannot open data connection to the origin.");
+				dc_close(s);
+			}
 		} else {
-			SESS_NEXT(s->dc.deadline);
+			SESS_NEXT(s->dc.deadline[side]);
 		}
 	}
 	if (dc_transfer_running(s)) {
@@ -746,7 +989,8 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 	s->ofd = su->origin;
 	lb_init(&s->cl, s->clbuf, sizeof(s->clbuf), FTPR_LINE_MAX);
 	lb_init(&s->ol, s->olbuf, sizeof(s->olbuf), FTPR_REPLY_LINE_MAX);
-	s->dc.lfd = -1;
+	s->dc.lfd[0] = s->dc.lfd[1] = -1;
+	s->dc.pending[0] = s->dc.pending[1] = -1;
 	relay_init(&s->dc.relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up));
 	s->last_client = sess_now();
 	s->greet_deadline = s->last_client + s->cf->connect_timeout;
@@ -833,10 +1077,12 @@ int sess_run(const struct sess_setup *su)
 				fdset_add(s->ofd, &rd, &maxfd);
 			if (s->to_origin.len > 0 && !s->origin_eof)
 				fdset_add(s->ofd, &wr, &maxfd);
-			if (dc->connecting)
-				fdset_add(dc->relay.fd[RELAY_ORIGIN], &wr, &maxfd);
-			if (dc->lfd >= 0 && dc->state >= DC_READY)
-				fdset_add(dc->lfd, &rd, &maxfd);
+			for (int side = 0; side < 2; side++) {
+				if (dc->pending[side] >= 0)
+					fdset_add(dc->pending[side], &wr, &maxfd);
+				if (dc->lfd[side] >= 0 && dc->state >= DC_READY)
+					fdset_add(dc->lfd[side], &rd, &maxfd);
+			}
 			if (dc->state == DC_TRANSFER)
 				relay_fdset(&dc->relay, &rd, &wr, &maxfd);
 		}
@@ -871,10 +1117,12 @@ int sess_run(const struct sess_setup *su)
 			s->origin_eof = 1;
 		if (FD_ISSET(s->ofd, &wr) && out_flush(&s->to_origin, s->ofd) < 0)
 			s->origin_eof = 1;
-		if (dc->connecting && FD_ISSET(dc->relay.fd[RELAY_ORIGIN], &wr))
-			dc_connected(s);
-		if (dc->lfd >= 0 && FD_ISSET(dc->lfd, &rd))
-			dc_accept(s);
+		for (int side = 0; side < 2; side++) {
+			if (dc->pending[side] >= 0 && FD_ISSET(dc->pending[side], &wr))
+				dc_connected(s, side);
+			if (dc->lfd[side] >= 0 && FD_ISSET(dc->lfd[side], &rd))
+				dc_accept(s, side);
+		}
 		if (dc->state == DC_TRANSFER && !dc->aborted) {
 			long moved = relay_io(&dc->relay, &rd, &wr);
 

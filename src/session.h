@@ -11,7 +11,8 @@ struct sess_setup {
 	const struct conf *cf;
 	int client_in, client_out; /* client control connection */
 	int origin;                /* connected origin control connection */
-	struct net_addr client_peer, client_local, origin_peer;
+	struct net_addr client_peer, client_local;
+	struct net_addr origin_peer, origin_local;
 };
 
 /* Relay the session until it ends; returns the process exit status. */
