@@ -1005,9 +1005,7 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 /* Decide whether the session is over; 1 to leave the loop. */
 static int sess_check_end(struct session *s, time_t now)
 {
-	if (s->ending)
-		return s->to_client.len == 0 || now >= s->end_deadline;
-	if (s->origin_eof && !s->held && !s->origin_blocked) {
+	if (!s->ending && s->origin_eof && !s->held && !s->origin_blocked) {
 		if (s->last_code == 221 || s->last_code == 421) {
 			sess_end(s, FTPR_EXIT_OK, NULL);
 		} else {
@@ -1015,8 +1013,9 @@ static int sess_check_end(struct session *s, time_t now)
 			sess_end(s, FTPR_EXIT_TEMP,
 				 "421 Origin closed the connection.");
 		}
-		return 0;
 	}
+	if (s->ending)
+		return s->to_client.len == 0 || now >= s->end_deadline;
 	/* A client that closed its control connection gets the replies it
 	 * is still owed for a few seconds, then the session ends. */
 	if (s->client_eof && ((!s->client_blocked && s->pend_n == 0 &&
@@ -1029,13 +1028,12 @@ static int sess_check_end(struct session *s, time_t now)
 	return 0;
 }
 
-int sess_run(const struct sess_setup *su)
-{
-	struct session *s = &sess;
-	struct sigaction sa;
-	sigset_t block, orig;
+static sigset_t sess_orig_mask;
 
-	sess_init(s, su);
+void sess_signals(void)
+{
+	struct sigaction sa;
+	sigset_t block;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
@@ -1049,7 +1047,14 @@ int sess_run(const struct sess_setup *su)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	/* Signals arrive only inside pselect(): no race with the checks. */
-	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigprocmask(SIG_BLOCK, &block, &sess_orig_mask);
+}
+
+int sess_run(const struct sess_setup *su)
+{
+	struct session *s = &sess;
+
+	sess_init(s, su);
 
 	for (;;) {
 		struct datachan *dc = &s->dc;
@@ -1065,6 +1070,11 @@ int sess_run(const struct sess_setup *su)
 		}
 		if (sess_check_end(s, now))
 			break;
+		/* Wake up for the deadlines that sess_timers() does not own. */
+		if (s->ending)
+			next = s->end_deadline;
+		else if (s->client_eof && s->client_eof_deadline < next)
+			next = s->client_eof_deadline;
 
 		FD_ZERO(&rd);
 		FD_ZERO(&wr);
@@ -1088,7 +1098,7 @@ int sess_run(const struct sess_setup *su)
 		}
 		ts.tv_sec = next > now ? next - now : 0;
 		ts.tv_nsec = 0;
-		n = pselect(maxfd + 1, &rd, &wr, NULL, &ts, &orig);
+		n = pselect(maxfd + 1, &rd, &wr, NULL, &ts, &sess_orig_mask);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
