@@ -10,8 +10,8 @@
 
 enum conf_key {
 	KEY_ORIGIN, KEY_PASV_ADDRESS, KEY_PASV_PORTS, KEY_IDLE_TIMEOUT,
-	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_ORIGIN_DATA_MODE, KEY_CONFIG,
-	KEY_COUNT
+	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_ORIGIN_DATA_MODE, KEY_USER,
+	KEY_CONFIG, KEY_COUNT
 };
 
 static const char *const conf_names[KEY_COUNT] = {
@@ -22,6 +22,7 @@ static const char *const conf_names[KEY_COUNT] = {
 	[KEY_DATA_TIMEOUT] = "data-timeout",
 	[KEY_CONNECT_TIMEOUT] = "connect-timeout",
 	[KEY_ORIGIN_DATA_MODE] = "origin-data-mode",
+	[KEY_USER] = "user",
 	[KEY_CONFIG] = "config",
 };
 
@@ -36,6 +37,8 @@ static const char conf_usage[] =
 	"  --idle-timeout SECONDS     idle control connection limit (default 900)\n"
 	"  --data-timeout SECONDS     stalled data connection limit (default 300)\n"
 	"  --connect-timeout SECONDS  origin connect/greeting limit (default 10)\n"
+	"  --user NAME                user to run as when started as root\n"
+	"  --no-sandbox               no seccomp filter (debugging only)\n"
 	"  --config FILE              read key = value settings from FILE\n"
 	"  --version, --help\n"
 	"The client connection is taken from stdin/stdout, or from fd 3 under\n"
@@ -184,6 +187,11 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 			return CONF_ERROR;
 		}
 		break;
+	case KEY_USER:
+		if (*value == '\0' || strlen(value) >= sizeof(c->user))
+			goto bad;
+		strcpy(c->user, value);
+		break;
 	case KEY_CONFIG:
 		if (*value == '\0' || strlen(value) >= sizeof(c->config_file))
 			goto bad;
@@ -293,6 +301,12 @@ enum conf_result cfg_load(struct conf *c, int argc, char **argv, char *err,
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(conf_usage, stdout);
 			return CONF_EXIT;
+		}
+		if (strcmp(a, "--no-sandbox") == 0) {
+			/* Command line only: a config file cannot switch the
+			 * sandbox off behind the operator's back. */
+			c->no_sandbox = 1;
+			continue;
 		}
 		if (strcmp(a, "--version") == 0) {
 			printf("ftprelay %s\n", PACKAGE_VERSION);

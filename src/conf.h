@@ -26,6 +26,8 @@ struct conf {
 	int data_timeout;
 	int connect_timeout;
 	char config_file[FTPR_CONF_LINE_MAX];
+	char user[FTPR_HOST_MAX];  /* drop to this user when started as root */
+	int no_sandbox;            /* debugging only */
 	unsigned set; /* bit per option given on the command line */
 };
 

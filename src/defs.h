@@ -45,4 +45,8 @@
 
 #define FTPR_DEFAULT_FTP_PORT 21
 
+/* RLIMIT_NOFILE after lock-down: fds 0-3, the origin, syslog, two
+ * listeners, two data sockets and two pipes per direction fit easily. */
+#define FTPR_SANDBOX_NOFILE 32
+
 #endif

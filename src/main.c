@@ -13,6 +13,7 @@
 #include "launch.h"
 #include "log.h"
 #include "net.h"
+#include "sandbox.h"
 #include "session.h"
 
 static void main_session_id(char *buf, size_t cap)
@@ -30,7 +31,9 @@ int main(int argc, char **argv)
 	struct launch l;
 	struct sess_setup su;
 	char why[512], err[512], sid[16], who[FTPR_ADDRSTR_MAX];
-	int have_client;
+	int have_client, as_root;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	enum conf_result r;
 
 	have_client = launch_find_client(&l, why, sizeof(why)) == 0;
@@ -39,6 +42,20 @@ int main(int argc, char **argv)
 	r = cfg_load(&cf, argc, argv, err, sizeof(err));
 	if (r == CONF_EXIT)
 		return FTPR_EXIT_OK;
+	as_root = geteuid() == 0;
+	if (r == CONF_OK && as_root) {
+		/* SECURITY: never parse client input as root. */
+		if (cf.user[0] == '\0') {
+			snprintf(err, sizeof(err), "started as root without --user: "
+				 "refusing to serve (give --user NAME, or run "
+				 "from a unit with DynamicUser=yes)");
+			r = CONF_ERROR;
+		} else if (sandbox_find_user(cf.user, &uid, &gid, why,
+					     sizeof(why)) < 0) {
+			snprintf(err, sizeof(err), "--user: %.480s", why);
+			r = CONF_ERROR;
+		}
+	}
 	if (r == CONF_ERROR) {
 		if (have_client && l.stderr_is_client)
 			log_msg(LOG_ERR, "%s", err);
@@ -75,5 +92,23 @@ int main(int argc, char **argv)
 	net_local(su.origin, &su.origin_local);
 	log_msg(LOG_INFO, "session start: origin %s",
 		net_addr_str(&su.origin_peer, who, sizeof(who)));
+
+	sess_signals();
+	/* Set-up is done: lock down before the first client byte is read. */
+	if (as_root && sandbox_drop_privileges(uid, gid, why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "%s", why);
+		sess_reply_now(l.out, "421 Service not available: proxy "
+			       "lock-down failed.\r\n");
+		return FTPR_EXIT_TEMP;
+	}
+	if (cf.no_sandbox) {
+		log_msg(LOG_WARNING, "--no-sandbox: running WITHOUT the seccomp "
+			"filter and rlimits (debugging only)");
+	} else if (sandbox_lockdown(why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "sandbox: %s", why);
+		sess_reply_now(l.out, "421 Service not available: proxy "
+			       "lock-down failed.\r\n");
+		return FTPR_EXIT_TEMP;
+	}
 	return sess_run(&su);
 }

@@ -15,6 +15,10 @@ struct sess_setup {
 	struct net_addr origin_peer, origin_local;
 };
 
+/* Install the signal handlers (SIGPIPE ignored; SIGTERM, SIGINT and
+ * SIGHUP end the session with 421).  Part of set-up: before lock-down. */
+void sess_signals(void);
+
 /* Relay the session until it ends; returns the process exit status. */
 int sess_run(const struct sess_setup *s);
 
