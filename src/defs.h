@@ -21,6 +21,13 @@
  * this is full simply stops the relay in that direction. */
 #define FTPR_CTRL_OUT_MAX 16384
 
+/* SECURITY: bytes a client may send without completing a single valid
+ * line (an endless line, binary noise) before the session is closed. */
+#define FTPR_JUNK_MAX (16 * FTPR_LINE_MAX)
+
+/* Invalid lines (overlong, NUL) in a row before the session is closed. */
+#define FTPR_BAD_LINES_MAX 8
+
 /* One buffer per data direction. */
 #define FTPR_DATA_BUF 65536
 

@@ -16,7 +16,7 @@ static const struct {
 	{ "PORT", CMD_PORT }, { "EPRT", CMD_EPRT }, { "RETR", CMD_RETR },
 	{ "STOR", CMD_STOR }, { "STOU", CMD_STOU }, { "APPE", CMD_APPE },
 	{ "LIST", CMD_LIST }, { "NLST", CMD_NLST }, { "MLSD", CMD_MLSD },
-	{ "REST", CMD_REST }, { "ABOR", CMD_ABOR },
+	{ "REST", CMD_REST }, { "ABOR", CMD_ABOR }, { "AUTH", CMD_AUTH },
 };
 
 static int proto_upper(int c)

@@ -11,7 +11,7 @@ enum proto_cmd {
 	CMD_USER, CMD_PASS, CMD_ACCT, CMD_QUIT,
 	CMD_PASV, CMD_EPSV, CMD_PORT, CMD_EPRT,
 	CMD_RETR, CMD_STOR, CMD_STOU, CMD_APPE,
-	CMD_LIST, CMD_NLST, CMD_MLSD, CMD_REST, CMD_ABOR,
+	CMD_LIST, CMD_NLST, CMD_MLSD, CMD_REST, CMD_ABOR, CMD_AUTH,
 };
 
 /* Split a control line into its verb and argument.  The verb is matched

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "relay.h"
 #include "session.h"
+#include "telnet.h"
 
 #define SESS_PENDING_MAX 32
 /* Room kept free in the client's output queue for our own replies. */
@@ -85,6 +86,10 @@ struct session {
 	const struct conf *cf;
 	int cin, cout, ofd;
 	struct linebuf cl, ol;
+	struct telnet telnet;   /* the client's Telnet state */
+	size_t junk;            /* client bytes since its last valid line */
+	unsigned bad_lines;     /* invalid lines in a row */
+	uint64_t client_bytes;  /* everything the client sent */
 	char clbuf[FTPR_LINE_MAX];
 	char olbuf[FTPR_REPLY_LINE_MAX];
 	struct outbuf to_client, to_origin;
@@ -708,6 +713,39 @@ static void sess_active(struct session *s, enum proto_cmd cmd,
 }
 
 
+/* Relay a client line to the origin, Telnet-escaped (IAC IAC). */
+static void sess_forward(struct session *s, const char *line, size_t len)
+{
+	char esc[2 * FTPR_LINE_MAX];
+	int n = telnet_escape(line, len, esc, sizeof(esc));
+
+	/* sess_client_lines() made room for the longest escaped line. */
+	if (n >= 0)
+		out_line(&s->to_origin, esc, (size_t)n);
+}
+
+/* ABOR: stop our relay, then pass the abort on as RFC 959 describes:
+ * Telnet IP, then Synch (IAC DM, sent urgent), then the command. */
+static void sess_abor(struct session *s, const char *line, size_t len)
+{
+	static const char ip_iac[] = { (char)TELNET_IAC, (char)TELNET_IP,
+				       (char)TELNET_IAC };
+
+	if (dc_transfer_running(s))
+		dc_abort(s, "client sent ABOR");
+	pend_push(s, PEND_FORWARDED);
+	if (s->to_origin.len == 0 &&
+	    send(s->ofd, ip_iac, sizeof(ip_iac), MSG_OOB | MSG_NOSIGNAL) ==
+	    (ssize_t)sizeof(ip_iac)) {
+		out_put(&s->to_origin, "\xf2", 1); /* DM: the urgent mark */
+	} else {
+		/* Queued behind other bytes: in band is all we can do. */
+		out_put(&s->to_origin, ip_iac, sizeof(ip_iac));
+		out_put(&s->to_origin, "\xf2", 1);
+	}
+	sess_forward(s, line, len);
+}
+
 /* Does this command have to wait until every earlier reply is in? */
 static int sess_cmd_serialises(enum proto_cmd cmd)
 {
@@ -731,6 +769,15 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 	case CMD_USER:
 		log_msg(LOG_INFO, "USER %.*s", (int)(arglen > 64 ? 64 : arglen), arg);
 		break;
+	case CMD_AUTH:
+		/* A TLS control channel could not be read, and so not
+		 * rewritten: clients fall back to plain FTP on this. */
+		sess_reply(s, "534 AUTH is not supported by this proxy; "
+			   "continue without TLS.");
+		return;
+	case CMD_ABOR:
+		sess_abor(s, line, len);
+		return;
 	default:
 		break;
 	}
@@ -748,7 +795,7 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 	} else {
 		pend_push(s, PEND_FORWARDED);
 	}
-	out_line(&s->to_origin, line, len);
+	sess_forward(s, line, len);
 }
 
 static void sess_client_lines(struct session *s)
@@ -761,7 +808,7 @@ static void sess_client_lines(struct session *s)
 	s->client_blocked = 0;
 	while (!s->ending) {
 		/* One line may need: itself to the origin, a reply of ours. */
-		if (out_room(&s->to_origin) < FTPR_LINE_MAX + 8 ||
+		if (out_room(&s->to_origin) < 2 * FTPR_LINE_MAX + 16 ||
 		    out_room(&s->to_client) < SESS_REPLY_ROOM ||
 		    s->pend_n >= SESS_PENDING_MAX - 1 ||
 		    s->dc.state == DC_ASKED || s->dc.state == DC_CONNECTING) {
@@ -772,6 +819,16 @@ static void sess_client_lines(struct session *s)
 		if (st == LB_NONE)
 			return;
 		s->last_client = sess_now();
+		if (st != LB_LINE && ++s->bad_lines >= FTPR_BAD_LINES_MAX) {
+			log_msg(LOG_WARNING, "%u invalid command lines in a row: closing",
+				s->bad_lines);
+			sess_end(s, FTPR_EXIT_OK, "421 Too many invalid commands; closing.");
+			return;
+		}
+		if (st == LB_LINE) {
+			s->bad_lines = 0;
+			s->junk = 0;
+		}
 		if (st == LB_OVERLONG) {
 			log_msg(LOG_WARNING, "command line over %d bytes refused",
 				FTPR_LINE_MAX);
@@ -963,6 +1020,53 @@ static void fdset_add(int fd, fd_set *set, int *maxfd)
 		*maxfd = fd;
 }
 
+/* Read the client's control connection through the Telnet filter; 1 at
+ * end of file or error. */
+static int sess_read_client(struct session *s)
+{
+	unsigned char *tail = (unsigned char *)lb_tail(&s->cl);
+	unsigned char answer[48];
+	size_t alen = 0, kept;
+	ssize_t n = read(s->cin, tail, lb_room(&s->cl));
+
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n < 0)
+			log_msg(LOG_NOTICE, "client control connection: %s",
+				strerror(errno));
+		return 1;
+	}
+	if (s->client_bytes == 0 && tail[0] == 0x16) {
+		/* SECURITY/clarity: a TLS ClientHello (implicit FTPS) on
+		 * the plain port; it will never form a line. */
+		log_msg(LOG_WARNING, "client started a TLS handshake: closing");
+		sess_end(s, FTPR_EXIT_OK, "421 TLS is not supported on this port; "
+			 "use plain FTP.");
+		return 0;
+	}
+	s->client_bytes += (uint64_t)n;
+	kept = telnet_filter(&s->telnet, tail, (size_t)n, answer, sizeof(answer),
+			     &alen);
+	if (s->telnet.seen != 0) {
+		log_msg(LOG_DEBUG, "telnet from client:%s%s%s",
+			s->telnet.seen & TELNET_SAW_IP ? " IP" : "",
+			s->telnet.seen & TELNET_SAW_DM ? " DM" : "",
+			s->telnet.seen & TELNET_SAW_OPTION ? " option refused" : "");
+		s->telnet.seen = 0;
+	}
+	if (alen > 0)
+		(void)out_put(&s->to_client, (const char *)answer, alen);
+	lb_commit(&s->cl, kept);
+	s->junk += kept;
+	if (s->junk > FTPR_JUNK_MAX) {
+		log_msg(LOG_WARNING, "%zu bytes without a valid command line: closing",
+			s->junk);
+		sess_end(s, FTPR_EXIT_OK, "421 Command line too long; closing.");
+	}
+	return 0;
+}
+
 /* Read into a line buffer; returns 0, or 1 at end of file or error. */
 static int sess_read_lines(int fd, struct linebuf *lb, const char *who)
 {
@@ -1000,6 +1104,13 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 	net_set_nonblock(s->ofd);
 	net_tune_control(s->cout);
 	net_tune_control(s->ofd);
+	{
+		int one = 1;
+
+		/* Urgent data (ABOR sent "out of band", as Python's ftplib
+		 * does) stays in the byte stream instead of being lost. */
+		(void)setsockopt(s->cin, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+	}
 }
 
 /* Decide whether the session is over; 1 to leave the loop. */
@@ -1117,8 +1228,7 @@ int sess_run(const struct sess_setup *su)
 		}
 		if (s->ending)
 			continue;
-		if (FD_ISSET(s->cin, &rd) &&
-		    sess_read_lines(s->cin, &s->cl, "client")) {
+		if (FD_ISSET(s->cin, &rd) && sess_read_client(s)) {
 			s->client_eof = 1;
 			s->client_eof_deadline = sess_now() + SESS_FLUSH_SECONDS;
 		}
