@@ -28,7 +28,11 @@
 /* Invalid lines (overlong, NUL) in a row before the session is closed. */
 #define FTPR_BAD_LINES_MAX 8
 
-/* One buffer per data direction. */
+/* Pipe size per data direction for splice(), set with F_SETPIPE_SZ; the
+ * kernel's default is 64 KiB. */
+#define FTPR_PIPE_SIZE 262144
+
+/* One buffer per data direction (the fallback when splice is refused). */
 #define FTPR_DATA_BUF 65536
 
 /* Defaults and ranges of the timeouts, in seconds. */

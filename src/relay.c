@@ -1,8 +1,11 @@
 /* relay.c - one data connection relayed in both directions, with one
- * bounded buffer per direction and half-close (socket-proxyd style). */
+ * bounded buffer per direction and half-close (socket-proxyd style).
+ * Bytes move with splice() through a pipe per direction; read()/write()
+ * through the buffer is the fallback. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,7 +18,39 @@ void relay_init(struct relay *r, char *buf_up, char *buf_down, size_t cap)
 	r->fd[RELAY_CLIENT] = r->fd[RELAY_ORIGIN] = -1;
 	r->dir[RELAY_CLIENT].buf = buf_up;
 	r->dir[RELAY_ORIGIN].buf = buf_down;
-	r->dir[RELAY_CLIENT].cap = r->dir[RELAY_ORIGIN].cap = cap;
+	for (int d = 0; d < 2; d++) {
+		r->dir[d].cap = cap;
+		r->dir[d].pipe[0] = r->dir[d].pipe[1] = -1;
+	}
+}
+
+void relay_set_pipe(struct relay *r, int d, const int pipefd[2], size_t pipecap)
+{
+	r->dir[d].pipe[0] = pipefd[0];
+	r->dir[d].pipe[1] = pipefd[1];
+	r->dir[d].pipecap = pipecap;
+	r->dir[d].inpipe = 0;
+}
+
+int relay_take_pipe(struct relay *r, int d, int pipefd[2])
+{
+	struct relay_dir *x = &r->dir[d];
+
+	if (x->pipe[0] < 0)
+		return 0;
+	if (x->inpipe != 0) {
+		/* Bytes of an aborted transfer: never let them leak into
+		 * the next one. */
+		close(x->pipe[0]);
+		close(x->pipe[1]);
+		x->pipe[0] = x->pipe[1] = -1;
+		pipefd[0] = pipefd[1] = -1;
+		return -1;
+	}
+	pipefd[0] = x->pipe[0];
+	pipefd[1] = x->pipe[1];
+	x->pipe[0] = x->pipe[1] = -1;
+	return 1;
 }
 
 static void relay_set(int fd, fd_set *set, int *maxfd)
@@ -25,17 +60,24 @@ static void relay_set(int fd, fd_set *set, int *maxfd)
 		*maxfd = fd;
 }
 
+static int relay_spliced(const struct relay_dir *x)
+{
+	return x->pipe[0] >= 0;
+}
+
 void relay_fdset(const struct relay *r, fd_set *rd, fd_set *wr, int *maxfd)
 {
 	for (int d = 0; d < 2; d++) {
 		const struct relay_dir *x = &r->dir[d];
 		int src = r->fd[d], dst = r->fd[!d];
+		int room = relay_spliced(x) ? x->inpipe < x->pipecap :
+					      x->off + x->len < x->cap;
 
 		/* Read only when there is room, write only when there is
 		 * data: a slow side throttles the other, memory stays fixed. */
-		if (src >= 0 && !x->eof && x->off + x->len < x->cap)
+		if (src >= 0 && !x->eof && room)
 			relay_set(src, rd, maxfd);
-		if (dst >= 0 && x->len > 0)
+		if (dst >= 0 && (x->len > 0 || x->inpipe > 0))
 			relay_set(dst, wr, maxfd);
 	}
 }
@@ -45,47 +87,95 @@ static void relay_pass_eof(struct relay *r, int d)
 	struct relay_dir *x = &r->dir[d];
 	int dst = r->fd[!d];
 
-	if (x->eof && x->len == 0 && !x->shut && dst >= 0) {
+	if (x->eof && x->len == 0 && x->inpipe == 0 && !x->shut && dst >= 0) {
 		(void)shutdown(dst, SHUT_WR);
 		x->shut = 1;
 	}
 }
 
+/* Drop the pipe of a direction for which the kernel refuses splice; the
+ * pipe is empty when this happens on the first read. */
+static void relay_unsplice(struct relay_dir *x)
+{
+	close(x->pipe[0]);
+	close(x->pipe[1]);
+	x->pipe[0] = x->pipe[1] = -1;
+}
+
+static long relay_read(struct relay_dir *x, int src)
+{
+	ssize_t n;
+
+	if (relay_spliced(x)) {
+		n = splice(src, NULL, x->pipe[1], NULL, x->pipecap - x->inpipe,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0 && errno == EINVAL && x->inpipe == 0)
+			relay_unsplice(x);
+		else if (n > 0)
+			x->inpipe += (size_t)n;
+		if (relay_spliced(x) || n >= 0)
+			goto done;
+	}
+	if (x->len == 0)
+		x->off = 0;
+	n = read(src, x->buf + x->off + x->len, x->cap - x->off - x->len);
+	if (n > 0)
+		x->len += (size_t)n;
+done:
+	if (n == 0)
+		x->eof = 1;
+	if (n < 0)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+	return n;
+}
+
+static long relay_write(struct relay_dir *x, int dst)
+{
+	ssize_t n;
+
+	if (x->inpipe > 0) {
+		n = splice(x->pipe[0], NULL, dst, NULL, x->inpipe,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0)
+			x->inpipe -= (size_t)n;
+	} else {
+		n = write(dst, x->buf + x->off, x->len);
+		if (n > 0) {
+			x->off += (size_t)n;
+			x->len -= (size_t)n;
+			if (x->len == 0)
+				x->off = 0;
+		}
+	}
+	if (n < 0)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+	x->bytes += (uint64_t)n;
+	return n;
+}
+
 long relay_io(struct relay *r, const fd_set *rd, const fd_set *wr)
 {
-	long moved = 0;
+	long moved = 0, n;
 
 	for (int d = 0; d < 2; d++) {
 		struct relay_dir *x = &r->dir[d];
 		int src = r->fd[d], dst = r->fd[!d];
-		ssize_t n;
+
+		int fresh = 0;
 
 		if (src >= 0 && !x->eof && FD_ISSET(src, rd)) {
-			if (x->len == 0)
-				x->off = 0;
-			n = read(src, x->buf + x->off + x->len,
-				 x->cap - x->off - x->len);
-			if (n > 0) {
-				x->len += (size_t)n;
-				moved += n;
-			} else if (n == 0) {
-				x->eof = 1;
-			} else if (errno != EAGAIN && errno != EINTR) {
+			if ((n = relay_read(x, src)) < 0)
 				return -1;
-			}
+			moved += n;
+			fresh = n > 0;
 		}
-		if (dst >= 0 && x->len > 0 && FD_ISSET(dst, wr)) {
-			n = write(dst, x->buf + x->off, x->len);
-			if (n > 0) {
-				x->off += (size_t)n;
-				x->len -= (size_t)n;
-				x->bytes += (uint64_t)n;
-				moved += n;
-				if (x->len == 0)
-					x->off = 0;
-			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		/* Bytes just read are written at once when the other side
+		 * takes them: a select() round per chunk halves throughput. */
+		if (dst >= 0 && (x->len > 0 || x->inpipe > 0) &&
+		    (fresh || FD_ISSET(dst, wr))) {
+			if ((n = relay_write(x, dst)) < 0)
 				return -1;
-			}
+			moved += n;
 		}
 		relay_pass_eof(r, d);
 	}

@@ -1,5 +1,7 @@
 /* relay.h - one data connection relayed in both directions, with one
- * bounded buffer per direction and half-close (socket-proxyd style). */
+ * bounded buffer per direction and half-close (socket-proxyd style).
+ * Bytes move with splice() through a pipe per direction (no copy through
+ * user space); read()/write() through the buffer is the fallback. */
 #ifndef FTPR_RELAY_H
 #define FTPR_RELAY_H
 
@@ -10,10 +12,13 @@
 enum { RELAY_CLIENT = 0, RELAY_ORIGIN = 1 };
 
 struct relay_dir {
-	char *buf;
+	char *buf;        /* fallback buffer */
 	size_t cap, off, len;
-	int eof;  /* the source said end-of-file */
-	int shut; /* ... and that was passed on with shutdown(SHUT_WR) */
+	int pipe[2];      /* splice path; -1 when not in use */
+	size_t inpipe;    /* bytes in the pipe */
+	size_t pipecap;
+	int eof;          /* the source said end-of-file */
+	int shut;         /* ... and that was passed on with shutdown(SHUT_WR) */
 	uint64_t bytes;
 };
 
@@ -26,6 +31,14 @@ struct relay {
 };
 
 void relay_init(struct relay *r, char *buf_up, char *buf_down, size_t cap);
+/* Give direction d a pipe for splice(); the relay owns it from then on.
+ * Without one (or when splice is refused) the buffer is used. */
+void relay_set_pipe(struct relay *r, int d, const int pipefd[2], size_t pipecap);
+/* Take direction d's pipe back after a transfer.  Returns 1 and fills
+ * pipefd when it is handed back; 0 when the relay had none (pipefd is left
+ * alone); -1 when it held bytes of an aborted transfer and was closed
+ * (pipefd is set to -1). */
+int relay_take_pipe(struct relay *r, int d, int pipefd[2]);
 void relay_fdset(const struct relay *r, fd_set *rd, fd_set *wr, int *maxfd);
 /* Move what select() said can move.  Returns bytes moved (progress), or -1
  * with errno set when a side failed (reset, broken pipe). */

@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -119,6 +120,8 @@ struct session {
 
 static struct session sess;
 static char sess_buf_up[FTPR_DATA_BUF], sess_buf_down[FTPR_DATA_BUF];
+/* One pipe per direction, kept from transfer to transfer. */
+static int sess_pipes[2][2] = { { -1, -1 }, { -1, -1 } };
 static volatile sig_atomic_t sess_signal;
 
 static time_t sess_now(void)
@@ -236,9 +239,31 @@ static void pend_pop(struct session *s)
 
 /* ---- data channel ----------------------------------------------------- */
 
+/* Give the relay a pipe per direction for splice(); where none can be
+ * had, the relay copies through its buffer instead. */
+static void dc_pipes(struct session *s)
+{
+	for (int d = 0; d < 2; d++) {
+		int *p = sess_pipes[d];
+
+		if (p[0] < 0) {
+			if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
+				p[0] = p[1] = -1;
+				continue;
+			}
+			(void)fcntl(p[1], F_SETPIPE_SZ, FTPR_PIPE_SIZE);
+		}
+		relay_set_pipe(&s->dc.relay, d, p, FTPR_PIPE_SIZE);
+		p[0] = p[1] = -1;
+	}
+}
+
 static void dc_close(struct session *s)
 {
 	struct datachan *dc = &s->dc;
+
+	for (int d = 0; d < 2; d++)
+		(void)relay_take_pipe(&dc->relay, d, sess_pipes[d]);
 
 	for (int side = 0; side < 2; side++) {
 		if (dc->lfd[side] >= 0)
@@ -529,8 +554,22 @@ static void dc_accept(struct session *s, int side)
 	peer.len = sizeof(peer.ss);
 	fd = accept4(dc->lfd[side], (struct sockaddr *)&peer.ss, &peer.len,
 		     SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+			/* EMFILE and the like would wake select() forever. */
+			char why[96];
+
+			snprintf(why, sizeof(why), "accept: %s", strerror(errno));
+			if (dc->state == DC_TRANSFER) {
+				dc_abort(s, why);
+			} else {
+				log_msg(LOG_ERR, "%s", why);
+				close(dc->lfd[side]);
+				dc->lfd[side] = -1;
+			}
+		}
 		return;
+	}
 	/* SECURITY: only the client itself (or, in active mode, the origin)
 	 * may take the data connection; anyone else who races for the port
 	 * is turned away, and the listener keeps waiting. */
@@ -789,6 +828,7 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 			return;
 		}
 		s->dc.state = DC_TRANSFER;
+		dc_pipes(s);
 		s->dc.prelim = 0;
 		s->dc.last_progress = sess_now();
 		pend_push(s, PEND_TRANSFER);
