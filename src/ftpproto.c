@@ -219,14 +219,14 @@ int proto_parse_eprt(const char *arg, size_t len, int *proto, char *addr,
 {
 	char d;
 	size_t i = 1, a0, alen;
-	long v;
+	long fam, v;
 
 	if (len < 7)
 		return -1;
 	d = arg[0];
 	if (d < 33 || d > 126 || proto_isdigit(d) || arg[len - 1] != d)
 		return -1;
-	if (proto_number(arg, len, &i, 1, &v) < 0 || i >= len || arg[i] != d)
+	if (proto_number(arg, len, &i, 1, &fam) < 0 || i >= len || arg[i] != d)
 		return -1;
 	i++;
 	a0 = i;
@@ -249,15 +249,9 @@ int proto_parse_eprt(const char *arg, size_t len, int *proto, char *addr,
 	memcpy(addr, arg + a0, alen);
 	addr[alen] = '\0';
 	*port = (uint16_t)v;
-	{
-		size_t j = 1;
-		long p;
-
-		proto_number(arg, len, &j, 1, &p);
-		if (p != 1 && p != 2)
-			return -2;
-		*proto = (int)p;
-	}
+	if (fam != 1 && fam != 2)
+		return -2;
+	*proto = (int)fam;
 	return 0;
 }
 
