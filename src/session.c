@@ -761,9 +761,7 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 /* Decide whether the session is over; 1 to leave the loop. */
 static int sess_check_end(struct session *s, time_t now)
 {
-	if (s->ending)
-		return s->to_client.len == 0 || now >= s->end_deadline;
-	if (s->origin_eof && !s->held && !s->origin_blocked) {
+	if (!s->ending && s->origin_eof && !s->held && !s->origin_blocked) {
 		if (s->last_code == 221 || s->last_code == 421) {
 			sess_end(s, FTPR_EXIT_OK, NULL);
 		} else {
@@ -771,8 +769,9 @@ static int sess_check_end(struct session *s, time_t now)
 			sess_end(s, FTPR_EXIT_TEMP,
 				 "421 Origin closed the connection.");
 		}
-		return 0;
 	}
+	if (s->ending)
+		return s->to_client.len == 0 || now >= s->end_deadline;
 	/* A client that closed its control connection gets the replies it
 	 * is still owed for a few seconds, then the session ends. */
 	if (s->client_eof && ((!s->client_blocked && s->pend_n == 0 &&
@@ -821,6 +820,11 @@ int sess_run(const struct sess_setup *su)
 		}
 		if (sess_check_end(s, now))
 			break;
+		/* Wake up for the deadlines that sess_timers() does not own. */
+		if (s->ending)
+			next = s->end_deadline;
+		else if (s->client_eof && s->client_eof_deadline < next)
+			next = s->client_eof_deadline;
 
 		FD_ZERO(&rd);
 		FD_ZERO(&wr);
