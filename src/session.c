@@ -36,7 +36,10 @@
 /* Room kept free in the client's output queue for our own replies. */
 #define SESS_REPLY_ROOM 512
 /* How long queued replies may take to reach a client when ending. */
-#define SESS_FLUSH_SECONDS 5
+#define SESS_FLUSH_MS 5000
+/* Timers run in milliseconds of CLOCK_MONOTONIC. */
+typedef int64_t msec_t;
+#define SESS_MS(seconds) ((msec_t)(seconds) * 1000)
 
 enum pend {
 	PEND_NONE = -1,
@@ -74,12 +77,12 @@ struct datachan {
 	int lfd[2];                  /* our listeners */
 	uint16_t lport[2];
 	int pending[2];              /* connections still being made */
-	time_t deadline[2];          /* ... until then */
+	msec_t deadline[2];          /* ... until then */
 	uint16_t origin_port;        /* from the origin's 227/229; 0 if none */
 	struct relay relay;          /* the connected sockets */
 	int prelim;                  /* the origin said 1xx: data is moving */
 	int aborted;                 /* we cut the data connections */
-	time_t last_progress;
+	msec_t last_progress;
 };
 
 struct session {
@@ -106,13 +109,13 @@ struct session {
 	int client_blocked; /* a client line waits for its turn */
 	int origin_blocked; /* an origin line waits for room */
 	int client_eof, origin_eof;
-	time_t client_eof_deadline; /* replies still owed to a closed client */
+	msec_t client_eof_deadline; /* replies still owed to a closed client */
 	int ending;
-	time_t end_deadline;
+	msec_t end_deadline;
 	int exit_code;
 	int last_code;      /* last reply code passed to the client */
-	time_t last_client;
-	time_t greet_deadline;
+	msec_t last_client;
+	msec_t greet_deadline;
 	char injected_text[256];
 	unsigned long transfers;
 	uint64_t bytes_up, bytes_down;
@@ -124,12 +127,12 @@ static char sess_buf_up[FTPR_DATA_BUF], sess_buf_down[FTPR_DATA_BUF];
 static int sess_pipes[2][2] = { { -1, -1 }, { -1, -1 } };
 static volatile sig_atomic_t sess_signal;
 
-static time_t sess_now(void)
+static msec_t sess_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (msec_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sess_on_signal(int sig)
@@ -212,7 +215,7 @@ static void sess_end(struct session *s, int exit_code, const char *reply)
 		sess_reply(s, "%s", reply);
 	s->ending = 1;
 	s->exit_code = exit_code;
-	s->end_deadline = sess_now() + SESS_FLUSH_SECONDS;
+	s->end_deadline = sess_now() + SESS_FLUSH_MS;
 }
 
 /* ---- pending replies -------------------------------------------------- */
@@ -354,7 +357,7 @@ static int dc_connect(struct session *s, int side, const struct net_addr *to,
 		return -1;
 	}
 	dc->pending[side] = fd;
-	dc->deadline[side] = sess_now() + s->cf->connect_timeout;
+	dc->deadline[side] = sess_now() + SESS_MS(s->cf->connect_timeout);
 	return 0;
 }
 
@@ -980,10 +983,10 @@ static void sess_origin_lines(struct session *s)
 
 /* ---- timers ----------------------------------------------------------- */
 
-static time_t sess_timers(struct session *s, time_t now)
+static msec_t sess_timers(struct session *s, msec_t now)
 {
 	const struct conf *cf = s->cf;
-	time_t next = now + 3600;
+	msec_t next = now + SESS_MS(3600);
 
 #define SESS_NEXT(t) do { if ((t) < next) next = (t); } while (0)
 	if (s->ending)
@@ -1023,7 +1026,7 @@ static time_t sess_timers(struct session *s, time_t now)
 		}
 	}
 	if (dc_transfer_running(s)) {
-		time_t t = s->dc.last_progress + cf->data_timeout;
+		msec_t t = s->dc.last_progress + SESS_MS(cf->data_timeout);
 
 		if (now >= t) {
 			char why[64];
@@ -1036,7 +1039,7 @@ static time_t sess_timers(struct session *s, time_t now)
 		}
 	} else {
 		/* The idle timer never runs while a transfer moves data. */
-		time_t t = s->last_client + cf->idle_timeout;
+		msec_t t = s->last_client + SESS_MS(cf->idle_timeout);
 
 		if (now >= t) {
 			log_msg(LOG_NOTICE, "idle for %d s: closing", cf->idle_timeout);
@@ -1137,7 +1140,7 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 	s->dc.pending[0] = s->dc.pending[1] = -1;
 	relay_init(&s->dc.relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up));
 	s->last_client = sess_now();
-	s->greet_deadline = s->last_client + s->cf->connect_timeout;
+	s->greet_deadline = s->last_client + SESS_MS(s->cf->connect_timeout);
 	pend_push(s, PEND_GREETING);
 	net_set_nonblock(s->cin);
 	net_set_nonblock(s->cout);
@@ -1154,7 +1157,7 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 }
 
 /* Decide whether the session is over; 1 to leave the loop. */
-static int sess_check_end(struct session *s, time_t now)
+static int sess_check_end(struct session *s, msec_t now)
 {
 	if (!s->ending && s->origin_eof && !s->held && !s->origin_blocked) {
 		if (s->last_code == 221 || s->last_code == 421) {
@@ -1211,7 +1214,7 @@ int sess_run(const struct sess_setup *su)
 		struct datachan *dc = &s->dc;
 		fd_set rd, wr;
 		struct timespec ts;
-		time_t now = sess_now(), next;
+		msec_t now = sess_now(), next;
 		int maxfd = -1, n;
 
 		next = sess_timers(s, now);
@@ -1247,8 +1250,10 @@ int sess_run(const struct sess_setup *su)
 			if (dc->state == DC_TRANSFER)
 				relay_fdset(&dc->relay, &rd, &wr, &maxfd);
 		}
-		ts.tv_sec = next > now ? next - now : 0;
-		ts.tv_nsec = 0;
+		if (next < now)
+			next = now;
+		ts.tv_sec = (time_t)((next - now) / 1000);
+		ts.tv_nsec = (long)((next - now) % 1000) * 1000000;
 		n = pselect(maxfd + 1, &rd, &wr, NULL, &ts, &sess_orig_mask);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -1270,7 +1275,7 @@ int sess_run(const struct sess_setup *su)
 			continue;
 		if (FD_ISSET(s->cin, &rd) && sess_read_client(s)) {
 			s->client_eof = 1;
-			s->client_eof_deadline = sess_now() + SESS_FLUSH_SECONDS;
+			s->client_eof_deadline = sess_now() + SESS_FLUSH_MS;
 		}
 		if (FD_ISSET(s->ofd, &rd) &&
 		    sess_read_lines(s->ofd, &s->ol, "origin"))

@@ -107,7 +107,7 @@ expect_usage_error() {
 @test "a dead origin: the client gets a 421 line and ftprelay exits with status 111" {
 	local port
 	port=$(dead_port)
-	run run_attached -t 20 --stderr "$T/err" -- "$FTPRELAY" --origin "127.0.0.1:$port" --connect-timeout 5
+	run run_attached -t 20 --stderr "$T/err" -- "$FTPRELAY" --user nobody --origin "127.0.0.1:$port" --connect-timeout 5
 	echo "$output"
 	cat "$T/err"
 	[ "$status" -eq 0 ]
@@ -131,7 +131,7 @@ while True:
 ' "$port"
 	wait_listening "$port"
 	local t0=$EPOCHREALTIME
-	run run_attached -t 30 --stderr "$T/err" -- "$FTPRELAY" --origin "127.0.0.1:$port" --connect-timeout 2
+	run run_attached -t 30 --stderr "$T/err" -- "$FTPRELAY" --user nobody --origin "127.0.0.1:$port" --connect-timeout 2
 	local ms=$(( (${EPOCHREALTIME/./} - ${t0/./}) / 1000 ))
 	echo "$output"
 	cat "$T/err"
@@ -179,6 +179,17 @@ while True:
 
 @test "an option without its value is rejected with exit status 100" {
 	expect_usage_error --origin 127.0.0.1:21 --connect-timeout
+}
+
+@test "started as root without --user, ftprelay refuses to serve: 421 and exit status 100" {
+	[ "$(id -u)" -eq 0 ] || fail "this test must run as root"
+	expect_usage_error --origin 127.0.0.1:21
+	[[ $usage_msg == *root* && $usage_msg == *--user* ]] || fail "the message does not say why"
+}
+
+@test "--user naming no existing user is rejected with exit status 100" {
+	expect_usage_error --origin 127.0.0.1:21 --user no-such-user-ftprelay
+	[[ $usage_msg == *no-such-user-ftprelay* ]]
 }
 
 @test "no origin at all is rejected with exit status 100" {

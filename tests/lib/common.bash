@@ -356,6 +356,8 @@ relay_start() {
 }
 
 # relay_start_raw [FTPRELAY ARGS...]: the same without an --origin argument.
+# The launcher runs as root here, and ftprelay refuses to serve as root
+# without --user, so every session drops to nobody (as under xinetd).
 relay_start_raw() {
 	require_ftprelay || return 1
 	require_cmd systemd-socket-activate ss || return 1
@@ -363,7 +365,7 @@ relay_start_raw() {
 	RELAY_PORT=$(free_port) || return 1
 	start_bg "$RELAY_LOG" systemd-socket-activate --accept --inetd \
 		-l "127.0.0.1:$RELAY_PORT" -l "[::1]:$RELAY_PORT" -- \
-		"$FTPRELAY" "$@"
+		"$FTPRELAY" --user nobody "$@"
 	RELAY_PID=$BG_PID
 	wait_listening "$RELAY_PORT" 127.0.0.1 10 || { cat "$RELAY_LOG" >&2; return 1; }
 	wait_listening "$RELAY_PORT" '[::1]' 10 || { cat "$RELAY_LOG" >&2; return 1; }
