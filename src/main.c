@@ -2,6 +2,7 @@
  * then hand it to the session loop. */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,5 +111,8 @@ int main(int argc, char **argv)
 			       "lock-down failed.\r\n");
 		return FTPR_EXIT_TEMP;
 	}
+	/* Give back what set-up left on the heap (libseccomp's filter
+	 * tables, the resolver, NSS): ~50 KiB per idle session. */
+	malloc_trim(0);
 	return sess_run(&su);
 }
