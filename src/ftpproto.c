@@ -34,6 +34,20 @@ enum proto_cmd proto_command(const char *line, size_t len, const char **arg,
 	*arg = line + (vlen < len ? vlen + 1 : len);
 	*arglen = vlen < len ? len - vlen - 1 : 0;
 
+	/* SECURITY: a verb is letters ended by a space or the end of the
+	 * line, and no CR may stand anywhere.  An origin that splits the verb
+	 * at any white space (ProFTPD) or a line at a bare CR would otherwise
+	 * read a command we never saw: "PORT\t<third party>", "NOOP\rPORT ...",
+	 * past the bounce check and the pending-reply bookkeeping. */
+	if (vlen == 0 || memchr(line, '\r', len) != NULL)
+		return CMD_INVALID;
+	for (size_t j = 0; j < vlen; j++) {
+		int c = proto_upper((unsigned char)line[j]);
+
+		if (c < 'A' || c > 'Z')
+			return CMD_INVALID;
+	}
+
 	for (size_t i = 0; i < sizeof(proto_verbs) / sizeof(proto_verbs[0]); i++) {
 		const char *v = proto_verbs[i].verb;
 		size_t n = strlen(v);

@@ -868,10 +868,8 @@ static void sess_client_lines(struct session *s)
 			sess_end(s, FTPR_EXIT_OK, "421 Too many invalid commands; closing.");
 			return;
 		}
-		if (st == LB_LINE) {
-			s->bad_lines = 0;
+		if (st == LB_LINE)
 			s->junk = 0;
-		}
 		if (st == LB_OVERLONG) {
 			log_msg(LOG_WARNING, "command line over %d bytes refused",
 				FTPR_LINE_MAX);
@@ -885,6 +883,21 @@ static void sess_client_lines(struct session *s)
 			continue;
 		}
 		cmd = proto_command(line, len, &arg, &arglen);
+		if (cmd == CMD_INVALID) {
+			lb_consume(&s->cl);
+			log_msg(LOG_WARNING, "malformed command line refused "
+				"(verb not letters only, or a bare CR)");
+			sess_reply(s, "500 Syntax error, command unrecognized.");
+			if (++s->bad_lines >= FTPR_BAD_LINES_MAX) {
+				log_msg(LOG_WARNING, "%u invalid command lines in a row: "
+					"closing", s->bad_lines);
+				sess_end(s, FTPR_EXIT_OK,
+					 "421 Too many invalid commands; closing.");
+				return;
+			}
+			continue;
+		}
+		s->bad_lines = 0;
 		if (sess_cmd_serialises(cmd) && s->pend_n > 0) {
 			s->client_blocked = 1;
 			return;
@@ -938,8 +951,8 @@ static void sess_origin_lines(struct session *s)
 		}
 		r = proto_reply_line(&s->rs, line, len);
 		if (r == PROTO_LINE_BAD) {
-			log_msg(LOG_ERR, "origin sent a line that is not a reply: %.60s",
-				line);
+			log_msg(LOG_ERR, "origin sent a line that is not a reply: %.*s",
+				(int)(len < 60 ? len : 60), line);
 			sess_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
 			return;
 		}

@@ -17,9 +17,23 @@ static void commands(void)
 	       memcmp(arg, "ALL", 3) == 0, "EPSV argument");
 	TAP_OK(proto_command(S("RETR dir/a file"), &arg, &n) == CMD_RETR && n == 10,
 	       "argument keeps its spaces");
+	TAP_OK(proto_command(S("PORT 127,0,0,1,4,1"), &arg, &n) == CMD_PORT && n == 13 &&
+	       memcmp(arg, "127,0,0,1,4,1", 13) == 0, "PORT and its argument");
+	TAP_OK(proto_command(S("eprt |2|::1|1025|"), &arg, &n) == CMD_EPRT && n == 12,
+	       "EPRT in lower case");
 	TAP_OK(proto_command(S("PASVX"), &arg, &n) == CMD_OTHER, "longer verb is not PASV");
 	TAP_OK(proto_command(S("PAS"), &arg, &n) == CMD_OTHER, "shorter verb is not PASV");
-	TAP_OK(proto_command(S(""), &arg, &n) == CMD_OTHER, "empty line");
+	TAP_OK(proto_command(S(""), &arg, &n) == CMD_INVALID, "empty line is not a command");
+	TAP_OK(proto_command(S("PORT\t127,0,0,2,0,25"), &arg, &n) == CMD_INVALID,
+	       "a verb ended by a tab is refused (ProFTPD would read PORT)");
+	TAP_OK(proto_command(S("NOOP\rPORT 10,0,0,5,0,25"), &arg, &n) == CMD_INVALID,
+	       "a bare CR inside a line is refused");
+	TAP_OK(proto_command(S("RETR\r"), &arg, &n) == CMD_INVALID, "a CR after the verb is refused");
+	TAP_OK(proto_command(S(" NOOP"), &arg, &n) == CMD_INVALID, "a leading space is refused");
+	TAP_OK(proto_command(S("X-1"), &arg, &n) == CMD_INVALID, "a verb with a digit is refused");
+	TAP_OK(proto_command(S("RETR a\tb"), &arg, &n) == CMD_RETR && n == 3,
+	       "a tab inside the argument is fine");
+	TAP_OK(proto_command(S("XCUP"), &arg, &n) == CMD_OTHER, "an unknown verb of letters is relayed");
 	TAP_OK(proto_cmd_is_transfer(CMD_MLSD) && proto_cmd_is_transfer(CMD_APPE) &&
 	       !proto_cmd_is_transfer(CMD_REST), "transfer commands");
 }
@@ -129,6 +143,15 @@ static void parse_port(void)
 	TAP_OK(proto_parse_port(S(""), a, &p) < 0, "PORT without argument");
 	TAP_OK(proto_parse_port(S("0,0,0,0,0,0"), a, &p) == 0 && p == 0,
 	       "PORT 0 parses (the session refuses it)");
+	TAP_OK(proto_parse_port(S("127,0,0,1,255,255"), a, &p) == 0 && p == 65535,
+	       "PORT with the highest port");
+	TAP_OK(proto_parse_port(S("127,000,000,001,004,001"), a, &p) == 0 && a[0] == 127 &&
+	       a[1] == 0 && a[3] == 1 && p == 1025, "PORT with leading zeros");
+	TAP_OK(proto_parse_port(S("0127,0,0,1,4,1"), a, &p) < 0, "PORT four-digit number refused");
+	TAP_OK(proto_parse_port(S("127,,0,1,4,1"), a, &p) < 0, "PORT with an empty field");
+	TAP_OK(proto_parse_port(S("127, 0,0,1,4,1"), a, &p) < 0, "PORT with a space inside");
+	TAP_OK(proto_parse_port(S(" 127,0,0,1,4,1"), a, &p) < 0, "PORT with a leading space");
+	TAP_OK(proto_parse_port(S("127.0.0.1,4,1"), a, &p) < 0, "PORT with a dotted address");
 }
 
 static void parse_eprt(void)
@@ -165,6 +188,39 @@ static void parse_eprt(void)
 	       "two-digit family refused");
 	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|1025|x"), &proto, addr, sizeof(addr), &p) == -1,
 	       "junk after the last delimiter refused");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|0|"), &proto, addr, sizeof(addr), &p) == 0 &&
+	       p == 0, "EPRT port 0 parses (the session refuses it)");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|65535|"), &proto, addr, sizeof(addr), &p) == 0 &&
+	       p == 65535, "EPRT highest port");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|123456|"), &proto, addr, sizeof(addr), &p) == -1,
+	       "six-digit port refused");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|-1|"), &proto, addr, sizeof(addr), &p) == -1,
+	       "negative port refused");
+	TAP_OK(proto_parse_eprt(S("|0|10.0.0.1|1025|"), &proto, addr, sizeof(addr), &p) == -2,
+	       "EPRT family 0: -2 for 522");
+	TAP_OK(proto_parse_eprt(S("||10.0.0.1|1025|"), &proto, addr, sizeof(addr), &p) == -1,
+	       "missing family refused");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|1025"), &proto, addr, sizeof(addr), &p) == -1,
+	       "missing last delimiter refused");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|1025||"), &proto, addr, sizeof(addr), &p) == -1,
+	       "extra delimiter refused");
+	TAP_OK(proto_parse_eprt(S("\x7f" "1\x7f" "10.0.0.1\x7f" "1025\x7f"), &proto, addr,
+				sizeof(addr), &p) == -1, "DEL (127) as delimiter refused");
+	TAP_OK(proto_parse_eprt(S("a1a10.0.0.1a1025a"), &proto, addr, sizeof(addr), &p) == 0 &&
+	       strcmp(addr, "10.0.0.1") == 0 && p == 1025, "letter a as delimiter, IPv4");
+	TAP_OK(proto_parse_eprt(S("|2|fe80::1%eth0|1025|"), &proto, addr, sizeof(addr), &p) == -1,
+	       "IPv6 zone id refused");
+	TAP_OK(proto_parse_eprt(S("|2|[::1]|1025|"), &proto, addr, sizeof(addr), &p) == -1,
+	       "IPv6 address in brackets refused");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1 |1025|"), &proto, addr, sizeof(addr), &p) == -1,
+	       "space in the address refused");
+	TAP_OK(proto_parse_eprt(S("|2|::ffff:127.0.0.1|1025|"), &proto, addr, sizeof(addr), &p) == 0 &&
+	       proto == 2 && strcmp(addr, "::ffff:127.0.0.1") == 0,
+	       "mapped IPv4 address as |2| parses (the session refuses it)");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|1025|"), &proto, addr, 8, &p) == -1,
+	       "address longer than the buffer refused");
+	TAP_OK(proto_parse_eprt(S("|1|10.0.0.1|1025|"), &proto, addr, 9, &p) == 0 &&
+	       strcmp(addr, "10.0.0.1") == 0, "address that just fits the buffer");
 }
 
 static void format_active(void)
@@ -177,6 +233,24 @@ static void format_active(void)
 	TAP_STR(buf, (size_t)n, "PORT 10,1,2,3,4,1\r\n", "PORT format");
 	n = proto_format_eprt(buf, sizeof(buf), 2, "::1", 40000);
 	TAP_STR(buf, (size_t)n, "EPRT |2|::1|40000|\r\n", "EPRT format");
+	n = proto_format_port(buf, sizeof(buf), a, 65535);
+	TAP_STR(buf, (size_t)n, "PORT 10,1,2,3,255,255\r\n", "PORT format, highest port");
+	TAP_OK(proto_format_port(buf, 10, a, 1025) == -1, "PORT format: short buffer reported");
+	TAP_OK(proto_format_eprt(buf, 10, 1, "10.1.2.3", 1025) == -1,
+	       "EPRT format: short buffer reported");
+
+	uint8_t b[4];
+	uint16_t p;
+	char addr[64];
+	int proto;
+
+	n = proto_format_port(buf, sizeof(buf), a, 40001);
+	TAP_OK(n > 7 && proto_parse_port(buf + 5, (size_t)n - 7, b, &p) == 0 &&
+	       memcmp(a, b, 4) == 0 && p == 40001, "PORT round trip");
+	n = proto_format_eprt(buf, sizeof(buf), 1, "10.1.2.3", 1024);
+	TAP_OK(n > 7 && proto_parse_eprt(buf + 5, (size_t)n - 7, &proto, addr, sizeof(addr),
+					 &p) == 0 && proto == 1 &&
+	       strcmp(addr, "10.1.2.3") == 0 && p == 1024, "EPRT round trip");
 }
 
 int main(void)
