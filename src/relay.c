@@ -147,8 +147,12 @@ static long relay_write(struct relay_dir *x, int dst)
 				x->off = 0;
 		}
 	}
-	if (n < 0)
-		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		x->full = errno == EAGAIN;
+		return 0;
+	}
 	x->bytes += (uint64_t)n;
 	return n;
 }
@@ -170,9 +174,13 @@ long relay_io(struct relay *r, const fd_set *rd, const fd_set *wr)
 			fresh = n > 0;
 		}
 		/* Bytes just read are written at once when the other side
-		 * takes them: a select() round per chunk halves throughput. */
+		 * takes them: a select() round per chunk halves throughput.
+		 * A destination that said EAGAIN waits for select(), so that
+		 * a slow side costs no failed call per wakeup. */
+		if (dst >= 0 && FD_ISSET(dst, wr))
+			x->full = 0;
 		if (dst >= 0 && (x->len > 0 || x->inpipe > 0) &&
-		    (fresh || FD_ISSET(dst, wr))) {
+		    ((fresh && !x->full) || FD_ISSET(dst, wr))) {
 			if ((n = relay_write(x, dst)) < 0)
 				return -1;
 			moved += n;

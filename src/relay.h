@@ -17,6 +17,7 @@ struct relay_dir {
 	int pipe[2];      /* splice path; -1 when not in use */
 	size_t inpipe;    /* bytes in the pipe */
 	size_t pipecap;
+	int full;         /* the destination said EAGAIN: wait for select() */
 	int eof;          /* the source said end-of-file */
 	int shut;         /* ... and that was passed on with shutdown(SHUT_WR) */
 	uint64_t bytes;
