@@ -87,6 +87,25 @@ expect_usage_error() {
 	wait_no_ftprelay
 }
 
+@test "a verb ended by a tab or a line with a bare CR gets 500 and never reaches the origin" {
+	origin_start
+	relay_start
+	# ProFTPD splits the verb at any white space: relayed, the first would
+	# be a PORT to a third party there; the second hides a PORT behind CR.
+	run ftp_cmds "$RELAY_PORT" "USER anonymous" "PASS test@example.com" \
+		'PORT\t127,0,0,2,0,25' 'NOOP\rPORT 127,0,0,2,0,25' 'MKD\tupload/tabmarker' NOOP QUIT
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[3]} == "500 "* ]]
+	[[ ${lines[4]} == "500 "* ]]
+	[[ ${lines[5]} == "500 "* ]]
+	[ "${lines[6]}" = "200 NOOP ok." ]
+	! grep -aq "PORT\|tabmarker" "$ORIGIN_LOG" || fail "a smuggled command reached the origin"
+	[ -z "$(ls -A "$ORIGIN_ROOT/upload")" ] || fail "the origin created: $(ls -A "$ORIGIN_ROOT/upload")"
+	grep -q "malformed command line refused" "$RELAY_LOG"
+	wait_no_ftprelay
+}
+
 @test "passwords never appear in ftprelay's log, not even in rejected lines" {
 	origin_start
 	relay_start
