@@ -1190,7 +1190,9 @@ static int sess_check_end(struct session *s, msec_t now)
 	if (s->client_eof && ((!s->client_blocked && s->pend_n == 0 &&
 			       s->dc.state != DC_TRANSFER) ||
 			      now >= s->client_eof_deadline)) {
-		log_msg(LOG_INFO, "client closed the control connection");
+		/* After 221 the client closing first is the normal end. */
+		if (s->last_code != 221)
+			log_msg(LOG_INFO, "client closed the control connection");
 		sess_end(s, FTPR_EXIT_OK, NULL);
 		return 1;
 	}
