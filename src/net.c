@@ -11,6 +11,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -310,6 +312,15 @@ int net_listen_range(const struct net_addr *a, uint16_t lo, uint16_t hi,
 	}
 	errno = EADDRINUSE;
 	return -1;
+}
+
+int net_unacked(int fd)
+{
+	int n = 0;
+
+	if (ioctl(fd, SIOCOUTQ, &n) < 0)
+		return 0;
+	return n;
 }
 
 void net_abort(int fd)

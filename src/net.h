@@ -49,6 +49,9 @@ int net_connect_result(int fd);
  * a non-blocking listening fd and stores the port, or -1. */
 int net_listen_range(const struct net_addr *a, uint16_t lo, uint16_t hi,
 		     uint16_t *port);
+/* Bytes sent on a TCP socket and not yet acknowledged by the peer (plus
+ * those not sent yet); 0 when unknown. */
+int net_unacked(int fd);
 /* Close with a reset instead of an orderly FIN. */
 void net_abort(int fd);
 

@@ -37,6 +37,11 @@
 #define SESS_REPLY_ROOM 512
 /* How long queued replies may take to reach a client when ending. */
 #define SESS_FLUSH_MS 5000
+/* How often a held 226 checks whether the client acknowledged its data. */
+#define SESS_DRAIN_POLL_MS 20
+/* How long unread client input is drained before closing, so that our
+ * last reply is not destroyed by a reset. */
+#define SESS_LINGER_MS 1000
 /* Timers run in milliseconds of CLOCK_MONOTONIC. */
 typedef int64_t msec_t;
 #define SESS_MS(seconds) ((msec_t)(seconds) * 1000)
@@ -83,6 +88,7 @@ struct datachan {
 	int prelim;                  /* the origin said 1xx: data is moving */
 	int aborted;                 /* we cut the data connections */
 	msec_t last_progress;
+	int unacked;                 /* client data not yet acknowledged */
 };
 
 struct session {
@@ -105,6 +111,7 @@ struct session {
 	int origin_no_eprt;
 	int epsv_all;
 	int held;           /* a completion reply waits for its data */
+	int drain_poll;     /* ... for the client to acknowledge it */
 	int swallow;        /* drop the origin's current reply */
 	int client_blocked; /* a client line waits for its turn */
 	int origin_blocked; /* an origin line waits for room */
@@ -285,13 +292,31 @@ static void dc_close(struct session *s)
 	dc->origin_port = 0;
 }
 
-/* Every byte from the origin is at the client and the client has its EOF. */
-static int dc_drained(const struct session *s)
+/* Every byte from the origin is at the client, acknowledged, and the
+ * client has its EOF.  Bytes still in our send queue are not "at the
+ * client": a 226 before they are acknowledged would start the idle clock
+ * while a slow client is still reading (vsftpd lingers for the same
+ * reason).  The queue emptying counts as progress for the data timeout. */
+static int dc_drained(struct session *s)
 {
-	const struct datachan *dc = &s->dc;
+	struct datachan *dc = &s->dc;
+	int q;
 
-	return dc->aborted || (dc->relay.fd[RELAY_CLIENT] >= 0 &&
-			       relay_dir_done(&dc->relay, RELAY_ORIGIN));
+	s->drain_poll = 0;
+	if (dc->aborted)
+		return 1;
+	if (dc->relay.fd[RELAY_CLIENT] < 0 || !relay_dir_done(&dc->relay, RELAY_ORIGIN))
+		return 0;
+	q = net_unacked(dc->relay.fd[RELAY_CLIENT]);
+	if (q > 0) {
+		if (q != dc->unacked) {
+			dc->unacked = q;
+			dc->last_progress = sess_now();
+		}
+		s->drain_poll = 1; /* no event says "acknowledged": poll */
+		return 0;
+	}
+	return 1;
 }
 
 static int dc_transfer_running(const struct session *s)
@@ -1201,6 +1226,31 @@ static int sess_check_end(struct session *s, msec_t now)
 
 static sigset_t sess_orig_mask;
 
+/* We are closing while the client may still be sending: closing with
+ * unread input would send a reset, which can destroy our last reply on
+ * its way.  Send FIN, then read and drop input for a short while. */
+static void sess_linger(struct session *s)
+{
+	msec_t end = sess_now() + SESS_LINGER_MS;
+	char junk[4096];
+
+	if (s->client_eof)
+		return;
+	(void)shutdown(s->cout, SHUT_WR);
+	for (msec_t now = sess_now(); now < end; now = sess_now()) {
+		struct timespec ts = { 0, (long)(end - now) * 1000000 };
+		fd_set rd;
+
+		if (end - now >= 1000)
+			ts = (struct timespec){ 1, 0 };
+		FD_ZERO(&rd);
+		FD_SET(s->cin, &rd);
+		if (pselect(s->cin + 1, &rd, NULL, NULL, &ts, &sess_orig_mask) <= 0 ||
+		    read(s->cin, junk, sizeof(junk)) <= 0)
+			return;
+	}
+}
+
 void sess_signals(void)
 {
 	struct sigaction sa;
@@ -1242,6 +1292,8 @@ int sess_run(const struct sess_setup *su)
 		if (sess_check_end(s, now))
 			break;
 		/* Wake up for the deadlines that sess_timers() does not own. */
+		if (s->held && s->drain_poll && now + SESS_DRAIN_POLL_MS < next)
+			next = now + SESS_DRAIN_POLL_MS;
 		if (s->ending)
 			next = s->end_deadline;
 		else if (s->client_eof && s->client_eof_deadline < next)
@@ -1320,7 +1372,11 @@ int sess_run(const struct sess_setup *su)
 		}
 	}
 
+	/* A transfer cut short by the end of the session counts too. */
+	s->bytes_up += s->dc.relay.dir[RELAY_CLIENT].bytes;
+	s->bytes_down += s->dc.relay.dir[RELAY_ORIGIN].bytes;
 	dc_close(s);
+	sess_linger(s);
 	log_msg(LOG_INFO, "session end: %lu transfers, %llu bytes to client, "
 		"%llu bytes from client", s->transfers,
 		(unsigned long long)s->bytes_down, (unsigned long long)s->bytes_up);
