@@ -287,3 +287,90 @@ for s, f in held:
 	in_ct journalctl --no-pager -u ftprelay.socket | tail -n 5
 	[ -n "$found" ] || fail "the journal does not say 'Too many incoming connections'"
 }
+
+@test "a live session runs as the unit's dynamic user, without capabilities, inside ftprelay's own filter (Seccomp: 2)" {
+	local i unit pid limits
+	for ((i = 0; i < 50; i++)); do
+		[ "$(active_sessions)" -eq 0 ] && break
+		sleep 0.2
+	done
+	# a client inside the container holds a logged-in session
+	start_bg "$T/hold.out" timeout 60 nsenter -t "$CT_LEADER" -a /usr/bin/python3 \
+		/opt/ftprelay-tests/ftpchat.py --hold 30 "$NSPAWN_PORT" "USER anonymous" "PASS x@example.com"
+	local holder=$BG_PID
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^230' "$T/hold.out" && break
+		sleep 0.05
+	done
+	cat "$T/hold.out"
+	grep -q '^230' "$T/hold.out" || { stop_pid "$holder"; fail "the session did not log in"; }
+	unit=$(in_ct systemctl list-units --no-legend --plain --state=active 'ftprelay@*.service' | awk '{print $1}')
+	pid=$(in_ct systemctl show -p MainPID --value "$unit")
+	echo "unit $unit, MainPID $pid"
+	run in_ct cat "/proc/$pid/limits"
+	limits=$output
+	run in_ct cat "/proc/$pid/status"
+	stop_pid "$holder"
+	[ "$status" -eq 0 ]
+	grep -E '^(Name|Uid|CapEff|CapBnd|NoNewPrivs|Seccomp|Threads):' <<<"$output"
+	grep -qx 'Name:[[:space:]]*ftprelay' <<<"$output"
+	grep -qx 'Seccomp:[[:space:]]*2' <<<"$output"
+	grep -qx 'NoNewPrivs:[[:space:]]*1' <<<"$output"
+	grep -qx 'CapEff:[[:space:]]*0000000000000000' <<<"$output"
+	grep -qx 'CapBnd:[[:space:]]*0000000000000000' <<<"$output"
+	grep -qx 'Threads:[[:space:]]*1' <<<"$output"
+	# DynamicUser= takes uids from 61184-65519
+	local uid
+	uid=$(awk '/^Uid:/ {print $2}' <<<"$output")
+	((uid >= 61184 && uid <= 65519)) || fail "uid $uid is not a dynamic user"
+	# ftprelay's own lock-down ran (the unit's filter alone would also
+	# show Seccomp: 2): its rlimits are there, and no session warned that
+	# it runs without the sandbox
+	grep -Eq '^Max open files +32 +32 ' <<<"$limits"
+	grep -Eq '^Max processes +0 +0 ' <<<"$limits"
+	! in_ct journalctl --no-pager -o cat -u 'ftprelay@*' | grep -q 'WITHOUT the seccomp filter' ||
+		fail "a session ran without the sandbox"
+}
+
+@test "systemd-analyze security rates the shipped ftprelay@.service below 2.0" {
+	run in_ct systemd-analyze security --no-pager ftprelay@check.service
+	printf '%s\n' "$output" | sed 's/^/# /' >&3
+	[ "$status" -eq 0 ]
+	local score
+	score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9][0-9.]*\).*/\1/p' <<<"$output")
+	echo "# exposure: $score" >&3
+	[ -n "$score" ] || fail "no overall exposure level in the output"
+	awk -v s="$score" 'BEGIN { exit !(s + 0 < 2.0) }' || fail "exposure $score is not below 2.0"
+}
+
+@test "a burst of 300 connections in a row does not stop ftprelay.socket (no trigger limit), and the next client is served" {
+	local script='
+import socket, sys
+port = int(sys.argv[1])
+n = 0
+for i in range(300):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.close()
+    n += 1
+print("connected=%d" % n)
+'
+	run in_ct /usr/bin/python3 -c "$script" "$NSPAWN_PORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "connected=300" ]
+	run in_ct systemctl is-active ftprelay.socket
+	echo "ftprelay.socket: $output"
+	[ "$output" = active ]
+	! in_ct journalctl --no-pager -u ftprelay.socket | grep -q 'Trigger limit hit' ||
+		fail "the socket hit its trigger limit"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(active_sessions)" -eq 0 ] && break
+		sleep 0.2
+	done
+	run in_ct /usr/bin/python3 /opt/ftprelay-tests/ftpchat.py -t 10 "$NSPAWN_PORT" QUIT
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "220"* ]]
+	[[ ${lines[1]} == "221"* ]]
+}

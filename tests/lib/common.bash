@@ -15,7 +15,10 @@
 # The python helpers (run with /usr/bin/python3, never a python earlier on
 # PATH): ftpchat.py (raw control chat), run_attached.py (run a program with
 # a client attached, report its exit status), ftp_many.py (many transfers in
-# one session), pasv_rogue.py (data connection from a foreign address).
+# one session), pasv_rogue.py (data connection from a foreign address),
+# active_rogue.py (the same against the listener for an active origin),
+# ftp_filter.py (an origin that refuses EPSV/EPRT or offers a low port),
+# tcp_watch.py (proves that nothing connects to an address).
 
 TEST_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON=/usr/bin/python3
