@@ -1,6 +1,6 @@
-/* sandbox.c - lock-down after set-up: rlimits, no-new-privs, and a
- * libseccomp allow-list (after OpenSSH's sandbox-seccomp-filter.c: one line
- * per call, each with the code that needs it; kill by default). */
+/* sandbox.c - lock-down after set-up: privilege drop, rlimits,
+ * no-new-privs, and the seccomp allow-list that sandbox-gen.c compiled to
+ * BPF at build time (kill by default). */
 #include "config.h"
 
 #include <errno.h>
@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 #ifdef HAVE_LIBSECCOMP
-#include <seccomp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #endif
 
 #include "defs.h"
@@ -65,12 +66,13 @@ fail:
 }
 
 #ifdef HAVE_LIBSECCOMP
+#include "sandbox-filter.h"
 
 #ifdef FTPR_SANDBOX_DEBUG
 /* Debug builds trap and say which call was refused, then die. */
 #include <signal.h>
 #include <stdlib.h>
-#define SANDBOX_DENY SCMP_ACT_TRAP
+#define SANDBOX_BPF sandbox_bpf_trap
 
 static void sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 {
@@ -86,96 +88,19 @@ static void sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 	_exit(FTPR_EXIT_TEMP);
 }
 #else
-#define SANDBOX_DENY SCMP_ACT_KILL_PROCESS
+#define SANDBOX_BPF sandbox_bpf_kill
 #endif
 
-/* Allow a call outright. */
-#define ALLOW(call) { SCMP_SYS(call), SCMP_ACT_ALLOW }
-/* Refuse a call that libc may probe with an errno, instead of killing. */
-#define REFUSE(call, err) { SCMP_SYS(call), SCMP_ACT_ERRNO(err) }
-
-static const struct {
-	int nr;
-	uint32_t action;
-} sandbox_rules[] = {
-	/* session.c: the loop and the control connections. */
-	ALLOW(pselect6),
-	ALLOW(read),
-	ALLOW(write),
-	ALLOW(close),
-	ALLOW(shutdown),
-	ALLOW(rt_sigprocmask),      /* pselect's signal mask */
-	ALLOW(rt_sigreturn),        /* SIGTERM handler */
-	ALLOW(clock_gettime),       /* sess_now(), when the vDSO falls back */
-	ALLOW(exit_group),
-	ALLOW(exit),
-	/* session.c dc_*(): passive listeners and data connections; socket()
-	 * is limited to TCP below. */
-	ALLOW(bind),
-	ALLOW(listen),
-	ALLOW(accept4),
-	ALLOW(connect),
-	ALLOW(getsockopt),          /* net_connect_result(): SO_ERROR */
-	ALLOW(setsockopt),          /* SO_REUSEADDR, SO_LINGER, TCP_NODELAY */
-	ALLOW(getsockname),         /* net_listen_range(): the port we got */
-	ALLOW(getpeername),
-	ALLOW(getrandom),           /* net_listen_range(): random start */
-	ALLOW(fcntl),               /* relay.c: pipe sizes, O_NONBLOCK */
-	/* relay.c: zero-copy data path. */
-	ALLOW(splice),
-	ALLOW(pipe2),
-	/* log.c: syslog() and stderr. */
-	ALLOW(sendto),
-	ALLOW(getpid),
-	ALLOW(writev),
-	ALLOW(fstat),
-	ALLOW(newfstatat),
-	/* libc's allocator (syslog formats through open_memstream()). */
-	ALLOW(brk),
-	ALLOW(munmap),
-	ALLOW(mremap),
-	ALLOW(madvise),
-	ALLOW(futex),
-	/* Probes that may happen and are harmless to refuse: isatty().
-	 * syslog() reopening /dev/log is refused below (socket(AF_UNIX));
-	 * open()/openat() kill: the time zone is read before lock-down. */
-	REFUSE(ioctl, ENOTTY),
-};
-
+/* Load the allow-list that sandbox-gen compiled at build time. */
 static int sandbox_filter(char *why, size_t whycap)
 {
-	scmp_filter_ctx ctx = seccomp_init(SANDBOX_DENY);
-	int rc = 0;
+	struct sock_fprog prog = {
+		.len = (unsigned short)(sizeof(SANDBOX_BPF) / sizeof(SANDBOX_BPF[0])),
+		.filter = (struct sock_filter *)SANDBOX_BPF,
+	};
 
-	if (ctx == NULL) {
-		snprintf(why, whycap, "seccomp_init failed");
-		return -1;
-	}
-	/* libseccomp checks the architecture first: a call made through
-	 * another ABI (x32, i386 on x86_64) hits the default action. */
-	for (size_t i = 0; rc == 0 && i < sizeof(sandbox_rules) / sizeof(sandbox_rules[0]); i++)
-		if (sandbox_rules[i].nr >= 0)
-			rc = seccomp_rule_add(ctx, sandbox_rules[i].action,
-					      sandbox_rules[i].nr, 0);
-	/* mmap for the allocator, never executable. */
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	/* socket(): TCP over IPv4 or IPv6, exactly as net.c creates them. */
-	for (int fam = 0; rc == 0 && fam < 2; fam++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-				      SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
-				      SCMP_A1(SCMP_CMP_EQ, SOCK_STREAM | SOCK_NONBLOCK |
-					      SOCK_CLOEXEC));
-	/* syslog() reconnecting to /dev/log: refused, not fatal. */
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-	if (rc == 0)
-		rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc != 0) {
-		snprintf(why, whycap, "seccomp filter: %s", strerror(-rc));
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		snprintf(why, whycap, "seccomp filter: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
