@@ -1,0 +1,151 @@
+/* sandbox-gen.c - build time: ftprelay's seccomp allow-list, compiled to
+ * BPF with libseccomp and printed as C (src/sandbox-filter.h).  The table
+ * is here, one line per call with the code that needs it (after OpenSSH's
+ * sandbox-seccomp-filter.c); sandbox.c loads the result with prctl(), so
+ * no session pays for libseccomp (~30 KiB of Pss and 26 k instructions
+ * each) and the filter is the same in every session. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+/* Allow a call outright. */
+#define ALLOW(call) { SCMP_SYS(call), SCMP_ACT_ALLOW }
+
+/* Every call below was seen after the lock-down (strace of the whole
+ * integration suite), or is marked with the path that needs it that the
+ * tests do not reach.  Anything else kills the session (SIGSYS). */
+static const struct {
+	int nr;
+	uint32_t action;
+} sandbox_rules[] = {
+	/* session.c: the loop and the control connections. */
+	ALLOW(pselect6),            /* the one loop; the signal mask is an argument */
+	ALLOW(read),
+	ALLOW(write),
+	ALLOW(close),
+	ALLOW(shutdown),
+	ALLOW(sendto),              /* send(): ABOR's Telnet IP as urgent data */
+	ALLOW(rt_sigreturn),        /* return from the SIGTERM/SIGINT/SIGHUP handler */
+	ALLOW(clock_gettime),       /* not reached: sess_now() where the vDSO
+				     * cannot read the clock source (some VMs) */
+	ALLOW(exit_group),
+	/* session.c dc_*(): data listeners and connections; socket() is
+	 * limited to TCP below. */
+	ALLOW(bind),
+	ALLOW(listen),
+	ALLOW(accept4),
+	ALLOW(connect),
+	ALLOW(getsockopt),          /* net_connect_result(): SO_ERROR */
+	ALLOW(setsockopt),          /* SO_REUSEADDR, SO_LINGER, TCP_NODELAY */
+	ALLOW(getsockname),         /* net_listen_range(): the port we got */
+	ALLOW(getrandom),           /* net_listen_range(): random start */
+	ALLOW(fcntl),               /* O_NONBLOCK; relay.c: F_SETPIPE_SZ */
+	/* relay.c: zero-copy data path. */
+	ALLOW(splice),
+	ALLOW(pipe2),
+	/* log.c: syslog() (inetd) writes with sendto() (above); LOG_PID. */
+	ALLOW(getpid),
+	/* libc's allocator.  main.c's malloc_trim(0) right after the
+	 * lock-down gives back what set-up left on the heap: brk shrinks
+	 * it, madvise(MADV_DONTNEED) frees the pages inside it.  brk also
+	 * grows the heap (syslog() formats through open_memstream(); in
+	 * --enable-sanitizers builds glibc's malloc starts only after the
+	 * lock-down).  munmap, and mmap below: not reached; malloc's
+	 * fallback when brk cannot grow the heap, and the free() of such
+	 * a chunk. */
+	ALLOW(brk),
+	ALLOW(madvise),
+	ALLOW(munmap),
+};
+
+/* Add every rule of the allow-list; 0 or a negative errno. */
+static int gen_rules(scmp_filter_ctx ctx)
+{
+	int rc = 0;
+
+	/* libseccomp checks the architecture first: a call made through
+	 * another ABI (x32, i386 on x86_64) hits the default action. */
+	for (size_t i = 0; rc == 0 && i < sizeof(sandbox_rules) / sizeof(sandbox_rules[0]); i++)
+		if (sandbox_rules[i].nr >= 0)
+			rc = seccomp_rule_add(ctx, sandbox_rules[i].action,
+					      sandbox_rules[i].nr, 0);
+	/* mmap for the allocator, never executable. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	/* socket(): TCP over IPv4 or IPv6, exactly as net.c creates them. */
+	for (int fam = 0; rc == 0 && fam < 2; fam++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+				      SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
+				      SCMP_A1(SCMP_CMP_EQ, SOCK_STREAM | SOCK_NONBLOCK |
+					      SOCK_CLOEXEC));
+	/* syslog() reconnecting to /dev/log: refused, not fatal. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	/* session.c dc_drained(): how much of a download the client has not
+	 * acknowledged yet (SIOCOUTQ); no other ioctl. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				      SCMP_A1(SCMP_CMP_EQ, SIOCOUTQ));
+	return rc;
+}
+
+/* Print one filter, with `deny` as the default action, as a C array. */
+static int gen_emit(const char *name, uint32_t deny)
+{
+	scmp_filter_ctx ctx = seccomp_init(deny);
+	FILE *tmp = tmpfile();
+	unsigned char insn[8];
+	int rc, n = 0;
+
+	if (ctx == NULL || tmp == NULL) {
+		fprintf(stderr, "sandbox-gen: seccomp_init or tmpfile failed\n");
+		return -1;
+	}
+	rc = gen_rules(ctx);
+	if (rc == 0)
+		rc = seccomp_export_bpf(ctx, fileno(tmp));
+	seccomp_release(ctx);
+	if (rc != 0) {
+		fprintf(stderr, "sandbox-gen: %s: %d\n", name, rc);
+		return -1;
+	}
+	rewind(tmp);
+	printf("static const struct sock_filter %s[] = {\n", name);
+	/* struct sock_filter: u16 code, u8 jt, u8 jf, u32 k, host order. */
+	while (fread(insn, sizeof(insn), 1, tmp) == 1) {
+		uint16_t code;
+		uint32_t k;
+
+		memcpy(&code, insn, 2);
+		memcpy(&k, insn + 4, 4);
+		printf("\t{ 0x%04x, %u, %u, 0x%08x },\n", code, insn[2], insn[3], k);
+		n++;
+	}
+	printf("};\n\n");
+	fclose(tmp);
+	return n > 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	printf("/* sandbox-filter.h - generated by sandbox-gen from the allow-list in\n"
+	       " * sandbox-gen.c; do not edit. */\n\n");
+	/* Normal builds kill the process; --enable-sandbox-debug traps and
+	 * names the call instead. */
+	if (gen_emit("sandbox_bpf_kill", SCMP_ACT_KILL_PROCESS) < 0 ||
+	    gen_emit("sandbox_bpf_trap", SCMP_ACT_TRAP) < 0)
+		return 1;
+	return fflush(stdout) == 0 ? 0 : 1;
+}
