@@ -130,8 +130,9 @@ struct session {
 
 static struct session sess;
 static char sess_buf_up[FTPR_DATA_BUF], sess_buf_down[FTPR_DATA_BUF];
-/* One pipe per direction, kept from transfer to transfer. */
+/* One pipe per direction, kept from transfer to transfer, and its size. */
 static int sess_pipes[2][2] = { { -1, -1 }, { -1, -1 } };
+static int sess_pipe_size[2];
 static volatile sig_atomic_t sess_signal;
 
 static msec_t sess_now(void)
@@ -261,9 +262,22 @@ static void dc_pipes(struct session *s)
 				p[0] = p[1] = -1;
 				continue;
 			}
-			(void)fcntl(p[1], F_SETPIPE_SZ, FTPR_PIPE_SIZE);
+			/* The size actually granted: past the per-user pipe
+			 * quota (pipe-user-pages-soft; every session runs as
+			 * the same user) the kernel refuses F_SETPIPE_SZ, and
+			 * a relay that counted on more room than the pipe has
+			 * would spin on a readable source. */
+			sess_pipe_size[d] = fcntl(p[1], F_SETPIPE_SZ, FTPR_PIPE_SIZE);
+			if (sess_pipe_size[d] <= 0)
+				sess_pipe_size[d] = fcntl(p[1], F_GETPIPE_SZ);
+			if (sess_pipe_size[d] <= 0) {
+				close(p[0]);
+				close(p[1]);
+				p[0] = p[1] = -1;
+				continue; /* the relay copies through its buffer */
+			}
 		}
-		relay_set_pipe(&s->dc.relay, d, p, FTPR_PIPE_SIZE);
+		relay_set_pipe(&s->dc.relay, d, p, (size_t)sess_pipe_size[d]);
 		p[0] = p[1] = -1;
 	}
 }
