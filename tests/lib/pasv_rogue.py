@@ -16,10 +16,11 @@ usage: pasv_rogue.py HOST PORT PASV|EPSV FILE ROGUE_ADDR
 """
 
 import ftplib
-import hashlib
 import socket
 import sys
 import time
+
+from rogue_common import read_all, rogue_fate
 
 
 def main():
@@ -51,38 +52,12 @@ def main():
     if not resp.startswith("1"):
         print("final=" + resp)
         return 1
-    h = hashlib.sha256()
-    n = 0
-    while True:
-        b = conn.recv(65536)
-        if not b:
-            break
-        h.update(b)
-        n += len(b)
-    conn.close()
+    n, digest = read_all(conn)
     final = ftp.getresp()
-    print("bytes=%d sha256=%s" % (n, h.hexdigest()))
+    print("bytes=%d sha256=%s" % (n, digest))
     print("final=" + final.splitlines()[-1])
 
-    if rogue_state is None:
-        got = b""
-        deadline = time.monotonic() + 5
-        rogue_state = "open"
-        while time.monotonic() < deadline:
-            try:
-                b = rogue.recv(65536)
-            except socket.timeout:
-                break
-            except ConnectionResetError:
-                rogue_state = "reset"
-                break
-            if not b:
-                rogue_state = "closed"
-                break
-            got += b
-        if got:
-            rogue_state = "data:%d" % len(got)
-    print("rogue=" + rogue_state)
+    print("rogue=" + rogue_fate(rogue, rogue_state))
     rogue.close()
     ftp.quit()
     return 0

@@ -1,0 +1,46 @@
+"""rogue_common.py - shared by pasv_rogue.py and active_rogue.py: read a
+data connection to its end, and find out what ftprelay did with the
+rogue connection (closed, reset, or fed it data)."""
+import hashlib
+import socket
+import time
+
+
+def read_all(conn):
+    """Read conn to end-of-file; close it; return (bytes, sha256 hex)."""
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        b = conn.recv(65536)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+    conn.close()
+    return n, h.hexdigest()
+
+
+def rogue_fate(rogue, state, wait=5):
+    """What became of the rogue connection: state if already known,
+    else "closed", "reset", "open" (nothing within `wait` seconds) or
+    "data:N" (it was sent N bytes)."""
+    if state is not None:
+        return state
+    got = b""
+    deadline = time.monotonic() + wait
+    state = "open"
+    while time.monotonic() < deadline:
+        try:
+            b = rogue.recv(65536)
+        except socket.timeout:
+            break
+        except ConnectionResetError:
+            state = "reset"
+            break
+        if not b:
+            state = "closed"
+            break
+        got += b
+    if got:
+        state = "data:%d" % len(got)
+    return state
