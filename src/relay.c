@@ -30,6 +30,7 @@ void relay_set_pipe(struct relay *r, int d, const int pipefd[2], size_t pipecap)
 	r->dir[d].pipe[1] = pipefd[1];
 	r->dir[d].pipecap = pipecap;
 	r->dir[d].inpipe = 0;
+	r->dir[d].pipefull = 0;
 }
 
 int relay_take_pipe(struct relay *r, int d, int pipefd[2])
@@ -70,8 +71,9 @@ void relay_fdset(const struct relay *r, fd_set *rd, fd_set *wr, int *maxfd)
 	for (int d = 0; d < 2; d++) {
 		const struct relay_dir *x = &r->dir[d];
 		int src = r->fd[d], dst = r->fd[!d];
-		int room = relay_spliced(x) ? x->inpipe < x->pipecap :
-					      x->off + x->len < x->cap;
+		int room = relay_spliced(x) ?
+			   x->inpipe < x->pipecap && !x->pipefull :
+			   x->off + x->len < x->cap;
 
 		/* Read only when there is room, write only when there is
 		 * data: a slow side throttles the other, memory stays fixed. */
@@ -113,6 +115,14 @@ static long relay_read(struct relay_dir *x, int src)
 			relay_unsplice(x);
 		else if (n > 0)
 			x->inpipe += (size_t)n;
+		/* A pipe counts its room in slots, one per socket buffer
+		 * fragment, not in bytes: it can be full while inpipe is
+		 * below pipecap.  select() keeps saying the source is
+		 * readable, so wait for the pipe to drain instead of asking
+		 * again (that spun at 100 000 calls per GiB).  With an empty
+		 * pipe the EAGAIN was the socket's, and reading goes on. */
+		else if (n < 0 && errno == EAGAIN && x->inpipe > 0)
+			x->pipefull = 1;
 		if (relay_spliced(x) || n >= 0)
 			goto done;
 	}
@@ -136,8 +146,10 @@ static long relay_write(struct relay_dir *x, int dst)
 	if (x->inpipe > 0) {
 		n = splice(x->pipe[0], NULL, dst, NULL, x->inpipe,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n > 0)
+		if (n > 0) {
 			x->inpipe -= (size_t)n;
+			x->pipefull = 0;
+		}
 	} else {
 		n = write(dst, x->buf + x->off, x->len);
 		if (n > 0) {

@@ -17,6 +17,8 @@ struct relay_dir {
 	int pipe[2];      /* splice path; -1 when not in use */
 	size_t inpipe;    /* bytes in the pipe */
 	size_t pipecap;
+	int pipefull;     /* splice() into the pipe said EAGAIN: every slot
+			   * is taken, however few bytes they hold */
 	int full;         /* the destination said EAGAIN: wait for select() */
 	int eof;          /* the source said end-of-file */
 	int shut;         /* ... and that was passed on with shutdown(SHUT_WR) */

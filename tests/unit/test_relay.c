@@ -1,0 +1,183 @@
+/* test_relay.c - the data relay on real sockets and pipes: bytes arrive
+ * intact, and a pipe whose slots are all taken is not asked again. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "relay.h"
+#include "tap.h"
+
+static char buf_up[4096], buf_down[4096];
+
+static int nonblock(int fd)
+{
+	return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* A connected pair of stream sockets, both non-blocking. */
+static int pair(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -1;
+	return nonblock(sv[0]) | nonblock(sv[1]);
+}
+
+static int in_set(const struct relay *r, int fd, int want_write)
+{
+	fd_set rd, wr;
+	int maxfd = -1;
+
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	relay_fdset(r, &rd, &wr, &maxfd);
+	return FD_ISSET(fd, want_write ? &wr : &rd);
+}
+
+static long io(struct relay *r, int rfd, int wfd)
+{
+	fd_set rd, wr;
+
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	if (rfd >= 0)
+		FD_SET(rfd, &rd);
+	if (wfd >= 0)
+		FD_SET(wfd, &wr);
+	return relay_io(r, &rd, &wr);
+}
+
+/* Fill fd's send side until the kernel says EAGAIN; returns bytes. */
+static size_t stuff(int fd)
+{
+	static const char junk[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	while ((n = write(fd, junk, sizeof(junk))) > 0)
+		total += (size_t)n;
+	return total;
+}
+
+/* Read and discard everything readable; returns bytes. */
+static size_t drain(int fd, char *keep, size_t *kept, size_t cap)
+{
+	char tmp[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0) {
+		total += (size_t)n;
+		if (keep != NULL && *kept + (size_t)n <= cap) {
+			memcpy(keep + *kept, tmp, (size_t)n);
+			*kept += (size_t)n;
+		}
+	}
+	return total;
+}
+
+/*
+ * Origin -> client through a one-slot pipe.  The first 100 bytes take the
+ * only slot, and the client cannot take them (its socket is stuffed).  The
+ * next 100 bytes are readable, and the pipe has 3996 bytes of room by
+ * count, but no slot: splice() says EAGAIN.  From then on the relay must not
+ * ask select() about the origin again until the pipe has drained, or it
+ * spins; once the client reads, everything must arrive in order.
+ */
+static void full_pipe_slots(void)
+{
+	struct relay r;
+	int origin[2], client[2], p[2];
+	size_t stuffed, got = 0;
+	char seen[256];
+	char msg[200];
+	int size;
+
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (char)('a' + i % 26);
+
+	TAP_OK(pair(origin) == 0 && pair(client) == 0, "socket pairs");
+	TAP_OK(pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0, "pipe");
+	size = fcntl(p[1], F_SETPIPE_SZ, 4096);
+	TAP_OK(size == 4096, "pipe of one slot");
+
+	relay_init(&r, buf_up, buf_down, sizeof(buf_up));
+	r.fd[RELAY_ORIGIN] = origin[0];
+	r.fd[RELAY_CLIENT] = client[0];
+	relay_set_pipe(&r, RELAY_ORIGIN, p, (size_t)size);
+
+	stuffed = stuff(client[0]);
+	TAP_OK(stuffed > 0, "client socket stuffed");
+
+	TAP_OK(write(origin[1], msg, 100) == 100, "origin sends 100 bytes");
+	TAP_OK(io(&r, origin[0], -1) == 100, "100 bytes into the pipe");
+	TAP_OK(r.dir[RELAY_ORIGIN].inpipe == 100, "the pipe holds them");
+	TAP_OK(in_set(&r, client[0], 1), "waits for the client to take them");
+
+	TAP_OK(write(origin[1], msg + 100, 100) == 100, "origin sends 100 more");
+	TAP_OK(in_set(&r, origin[0], 0), "origin readable, pipe has byte room");
+	TAP_OK(io(&r, origin[0], -1) == 0, "no slot: nothing moves, no error");
+	TAP_OK(!in_set(&r, origin[0], 0),
+	       "origin not selected again while the pipe's slots are full");
+	TAP_OK(in_set(&r, client[0], 1), "still waits for the client");
+
+	/* The client reads its backlog; the pipe drains, reading resumes. */
+	TAP_OK(drain(client[1], NULL, NULL, 0) == stuffed, "client reads the stuffing");
+	TAP_OK(io(&r, -1, client[0]) == 100, "pipe drains to the client");
+	TAP_OK(in_set(&r, origin[0], 0), "origin selected again");
+	TAP_OK(io(&r, origin[0], -1) == 200,
+	       "the second 100 bytes are read and written at once");
+
+	drain(client[1], seen, &got, sizeof(seen));
+	TAP_OK(got == 200 && memcmp(seen, msg, 200) == 0,
+	       "the client got all 200 bytes in order");
+
+	close(origin[0]);
+	close(origin[1]);
+	close(client[0]);
+	close(client[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* End of file passes on as shutdown once the pipe is empty. */
+static void eof_after_drain(void)
+{
+	struct relay r;
+	int origin[2], client[2], p[2];
+	char seen[64];
+	size_t got = 0;
+
+	TAP_OK(pair(origin) == 0 && pair(client) == 0 &&
+	       pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0, "sockets and pipe");
+	relay_init(&r, buf_up, buf_down, sizeof(buf_up));
+	r.fd[RELAY_ORIGIN] = origin[0];
+	r.fd[RELAY_CLIENT] = client[0];
+	relay_set_pipe(&r, RELAY_ORIGIN, p, 65536);
+
+	TAP_OK(write(origin[1], "listing\r\n", 9) == 9, "origin sends a line");
+	close(origin[1]);
+	TAP_OK(io(&r, origin[0], -1) == 18, "read and written at once");
+	TAP_OK(!relay_dir_done(&r, RELAY_ORIGIN), "no end seen yet");
+	TAP_OK(io(&r, origin[0], -1) == 0, "end of file read");
+	TAP_OK(relay_dir_done(&r, RELAY_ORIGIN), "end passed on");
+	drain(client[1], seen, &got, sizeof(seen));
+	TAP_OK(got == 9 && memcmp(seen, "listing\r\n", 9) == 0, "line intact");
+	TAP_OK(read(client[1], seen, 1) == 0, "client sees end of file");
+
+	close(origin[0]);
+	close(client[0]);
+	close(client[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
+int main(void)
+{
+	full_pipe_slots();
+	eof_after_drain();
+	return tap_done();
+}
