@@ -237,8 +237,24 @@ int net_connect_host(const char *host, uint16_t port, int timeout_s,
 		     char *why, size_t whycap)
 {
 	struct addrinfo hints, *res, *ai;
+	struct net_addr lit;
 	char service[8];
 	int fd = -1, e, err = 0;
+
+	/* An address literal needs no resolver: getaddrinfo() would still
+	 * ask nscd and dump the interface addresses (AI_ADDRCONFIG) over
+	 * netlink, on every session start. */
+	if (net_parse_literal(host, &lit) == 0) {
+		net_set_port(&lit, port);
+		fd = net_connect_wait(&lit, timeout_s);
+		if (fd < 0) {
+			err = errno;
+			snprintf(why, whycap, "cannot connect to %s port %u: %s",
+				 host, port, strerror(err));
+			errno = err;
+		}
+		return fd;
+	}
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;

@@ -135,6 +135,28 @@ expect_usage_error() {
 	[ -s "$T/err" ] || fail "no log line says why"
 }
 
+@test "an origin given by name goes through the resolver and serves a download" {
+	# Address literals skip the resolver; a name must still work.
+	getent ahosts localhost | grep -q '^127\.0\.0\.1' || fail "localhost does not resolve to 127.0.0.1 on this machine"
+	origin_start
+	RELAY_ORIGIN="localhost:$ORIGIN_PORT" relay_start
+	make_random_file "$ORIGIN_ROOT/n.bin" 1
+	curl_ftp -o "$T/n.bin" "ftp://127.0.0.1:$RELAY_PORT/n.bin"
+	[ "$(sha256_of "$T/n.bin")" = "$(sha256_of "$ORIGIN_ROOT/n.bin")" ]
+	grep -q "session start: origin 127.0.0.1:$ORIGIN_PORT" "$RELAY_LOG"
+	wait_no_ftprelay
+}
+
+@test "an origin name that does not resolve: the client gets 421, the log names it, exit 111" {
+	run run_attached -t 20 --stderr "$T/err" -- "$FTPRELAY" --user nobody --origin "no-such-origin.invalid:21"
+	echo "$output"
+	cat "$T/err"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "421 "* ]]
+	[ "${lines[-1]}" = "EXIT 111" ]
+	grep -q "cannot resolve no-such-origin.invalid" "$T/err"
+}
+
 @test "an origin that accepts but never greets: after --connect-timeout the client gets 421 and ftprelay exits 111" {
 	local port
 	port=$(free_port)
