@@ -12,46 +12,47 @@
 
 #include "relay.h"
 
-void relay_init(struct relay *r, char *buf_up, char *buf_down, size_t cap)
+/* Bytes asked of one splice() into a pipe: more than any pipe holds, so
+ * that the pipe's own room is the limit. */
+#define RELAY_SPLICE_MAX (16 * 1024 * 1024)
+
+void relay_init(struct relay *r, char *buf_up, char *buf_down, size_t cap,
+		int pipe_max)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd[RELAY_CLIENT] = r->fd[RELAY_ORIGIN] = -1;
 	r->dir[RELAY_CLIENT].buf = buf_up;
 	r->dir[RELAY_ORIGIN].buf = buf_down;
+	r->pipe_max = pipe_max;
 	for (int d = 0; d < 2; d++) {
 		r->dir[d].cap = cap;
 		r->dir[d].pipe[0] = r->dir[d].pipe[1] = -1;
 	}
 }
 
-void relay_set_pipe(struct relay *r, int d, const int pipefd[2], size_t pipecap)
+void relay_set_pipe(struct relay *r, int d, const int pipefd[2])
 {
 	r->dir[d].pipe[0] = pipefd[0];
 	r->dir[d].pipe[1] = pipefd[1];
-	r->dir[d].pipecap = pipecap;
 	r->dir[d].inpipe = 0;
 	r->dir[d].pipefull = 0;
 }
 
-int relay_take_pipe(struct relay *r, int d, int pipefd[2])
+static void relay_drop_pipe(struct relay_dir *x)
 {
-	struct relay_dir *x = &r->dir[d];
-
-	if (x->pipe[0] < 0)
-		return 0;
-	if (x->inpipe != 0) {
-		/* Bytes of an aborted transfer: never let them leak into
-		 * the next one. */
+	if (x->pipe[0] >= 0) {
 		close(x->pipe[0]);
 		close(x->pipe[1]);
-		x->pipe[0] = x->pipe[1] = -1;
-		pipefd[0] = pipefd[1] = -1;
-		return -1;
 	}
-	pipefd[0] = x->pipe[0];
-	pipefd[1] = x->pipe[1];
 	x->pipe[0] = x->pipe[1] = -1;
-	return 1;
+	x->inpipe = 0;
+	x->pipefull = 0;
+}
+
+void relay_close_pipes(struct relay *r)
+{
+	for (int d = 0; d < 2; d++)
+		relay_drop_pipe(&r->dir[d]);
 }
 
 static void relay_set(int fd, fd_set *set, int *maxfd)
@@ -61,19 +62,13 @@ static void relay_set(int fd, fd_set *set, int *maxfd)
 		*maxfd = fd;
 }
 
-static int relay_spliced(const struct relay_dir *x)
-{
-	return x->pipe[0] >= 0;
-}
-
 void relay_fdset(const struct relay *r, fd_set *rd, fd_set *wr, int *maxfd)
 {
 	for (int d = 0; d < 2; d++) {
 		const struct relay_dir *x = &r->dir[d];
 		int src = r->fd[d], dst = r->fd[!d];
-		int room = relay_spliced(x) ?
-			   x->inpipe < x->pipecap && !x->pipefull :
-			   x->off + x->len < x->cap;
+		int room = x->nosplice ? x->off + x->len < x->cap :
+					 !x->pipefull;
 
 		/* Read only when there is room, write only when there is
 		 * data: a slow side throttles the other, memory stays fixed. */
@@ -95,35 +90,50 @@ static void relay_pass_eof(struct relay *r, int d)
 	}
 }
 
-/* Drop the pipe of a direction for which the kernel refuses splice; the
- * pipe is empty when this happens on the first read. */
-static void relay_unsplice(struct relay_dir *x)
+/* The pipe of direction x has every slot taken.  The first time, offer it
+ * more room (pipe_max); past the per-user pipe quota (pipe-user-pages-soft,
+ * shared by every session of the same user) the kernel refuses, and the
+ * direction goes on with the pipe it has.  Returns 1 when there is room
+ * now. */
+static int relay_grow(const struct relay *r, struct relay_dir *x)
 {
-	close(x->pipe[0]);
-	close(x->pipe[1]);
-	x->pipe[0] = x->pipe[1] = -1;
+	if (x->grown || r->pipe_max <= 0)
+		return 0;
+	x->grown = 1;
+	return fcntl(x->pipe[1], F_SETPIPE_SZ, r->pipe_max) > 0;
 }
 
-static long relay_read(struct relay_dir *x, int src)
+static long relay_read(const struct relay *r, struct relay_dir *x, int src)
 {
 	ssize_t n;
 
-	if (relay_spliced(x)) {
-		n = splice(src, NULL, x->pipe[1], NULL, x->pipecap - x->inpipe,
+	if (!x->nosplice && x->pipe[0] < 0 &&
+	    pipe2(x->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		x->pipe[0] = x->pipe[1] = -1;
+		x->nosplice = 1; /* no pipe to be had: copy */
+	}
+	if (!x->nosplice) {
+		n = splice(src, NULL, x->pipe[1], NULL, RELAY_SPLICE_MAX,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n < 0 && errno == EINVAL && x->inpipe == 0)
-			relay_unsplice(x);
-		else if (n > 0)
+		if (n > 0) {
 			x->inpipe += (size_t)n;
-		/* A pipe counts its room in slots, one per socket buffer
-		 * fragment, not in bytes: it can be full while inpipe is
-		 * below pipecap.  select() keeps saying the source is
-		 * readable, so wait for the pipe to drain instead of asking
-		 * again (that spun at 100 000 calls per GiB).  With an empty
-		 * pipe the EAGAIN was the socket's, and reading goes on. */
-		else if (n < 0 && errno == EAGAIN && x->inpipe > 0)
-			x->pipefull = 1;
-		if (relay_spliced(x) || n >= 0)
+		} else if (n < 0 && errno == EINVAL && x->inpipe == 0) {
+			/* The kernel refuses splice for this source; the
+			 * pipe is empty on the first read, when this happens. */
+			relay_drop_pipe(x);
+			x->nosplice = 1;
+		} else if (n < 0 && errno == EAGAIN && x->inpipe > 0) {
+			/* A pipe counts its room in slots, one per socket
+			 * buffer fragment, not in bytes.  select() keeps
+			 * saying the source is readable, so unless the pipe
+			 * can grow, wait for it to drain instead of asking
+			 * again (that spun at 100 000 calls per GiB).  With
+			 * an empty pipe the EAGAIN was the socket's. */
+			if (!relay_grow(r, x))
+				x->pipefull = 1;
+			errno = EAGAIN; /* not fcntl()'s refusal */
+		}
+		if (!x->nosplice || n >= 0)
 			goto done;
 	}
 	if (x->len == 0)
@@ -180,7 +190,7 @@ long relay_io(struct relay *r, const fd_set *rd, const fd_set *wr)
 		int fresh = 0;
 
 		if (src >= 0 && !x->eof && FD_ISSET(src, rd)) {
-			if ((n = relay_read(x, src)) < 0)
+			if ((n = relay_read(r, x, src)) < 0)
 				return -1;
 			moved += n;
 			fresh = n > 0;

@@ -14,11 +14,12 @@ enum { RELAY_CLIENT = 0, RELAY_ORIGIN = 1 };
 struct relay_dir {
 	char *buf;        /* fallback buffer */
 	size_t cap, off, len;
-	int pipe[2];      /* splice path; -1 when not in use */
+	int pipe[2];      /* splice path; -1 until the first read */
 	size_t inpipe;    /* bytes in the pipe */
-	size_t pipecap;
+	int nosplice;     /* no pipe to be had, or splice refused: copy */
 	int pipefull;     /* splice() into the pipe said EAGAIN: every slot
 			   * is taken, however few bytes they hold */
+	int grown;        /* the pipe was offered more room once */
 	int full;         /* the destination said EAGAIN: wait for select() */
 	int eof;          /* the source said end-of-file */
 	int shut;         /* ... and that was passed on with shutdown(SHUT_WR) */
@@ -31,17 +32,21 @@ struct relay_dir {
 struct relay {
 	int fd[2];
 	struct relay_dir dir[2];
+	int pipe_max;     /* bytes a pipe may grow to; 0: keep its size */
 };
 
-void relay_init(struct relay *r, char *buf_up, char *buf_down, size_t cap);
-/* Give direction d a pipe for splice(); the relay owns it from then on.
- * Without one (or when splice is refused) the buffer is used. */
-void relay_set_pipe(struct relay *r, int d, const int pipefd[2], size_t pipecap);
-/* Take direction d's pipe back after a transfer.  Returns 1 and fills
- * pipefd when it is handed back; 0 when the relay had none (pipefd is left
- * alone); -1 when it held bytes of an aborted transfer and was closed
- * (pipefd is set to -1). */
-int relay_take_pipe(struct relay *r, int d, int pipefd[2]);
+/* Start with no pipes.  A direction opens its pipe (the kernel's default
+ * size) at its first read, and grows it to pipe_max the first time it
+ * fills: only bulk transfers with a slower receiver take the per-user pipe
+ * quota that every session shares. */
+void relay_init(struct relay *r, char *buf_up, char *buf_down, size_t cap,
+		int pipe_max);
+/* Give direction d this pipe instead of opening one (tests). */
+void relay_set_pipe(struct relay *r, int d, const int pipefd[2]);
+/* Close the pipes; bytes of an aborted transfer still in them are
+ * dropped, never carried into the next transfer.  The sockets are the
+ * caller's. */
+void relay_close_pipes(struct relay *r);
 void relay_fdset(const struct relay *r, fd_set *rd, fd_set *wr, int *maxfd);
 /* Move what select() said can move.  Returns bytes moved (progress), or -1
  * with errno set when a side failed (reset, broken pipe). */

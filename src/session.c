@@ -130,9 +130,6 @@ struct session {
 
 static struct session sess;
 static char sess_buf_up[FTPR_DATA_BUF], sess_buf_down[FTPR_DATA_BUF];
-/* One pipe per direction, kept from transfer to transfer, and its size. */
-static int sess_pipes[2][2] = { { -1, -1 }, { -1, -1 } };
-static int sess_pipe_size[2];
 static volatile sig_atomic_t sess_signal;
 
 static msec_t sess_now(void)
@@ -261,45 +258,11 @@ static void pend_pop(struct session *s)
 
 /* ---- data channel ----------------------------------------------------- */
 
-/* Give the relay a pipe per direction for splice(); where none can be
- * had, the relay copies through its buffer instead. */
-static void dc_pipes(struct session *s)
-{
-	for (int d = 0; d < 2; d++) {
-		int *p = sess_pipes[d];
-
-		if (p[0] < 0) {
-			if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
-				p[0] = p[1] = -1;
-				continue;
-			}
-			/* The size actually granted: past the per-user pipe
-			 * quota (pipe-user-pages-soft; every session runs as
-			 * the same user) the kernel refuses F_SETPIPE_SZ, and
-			 * a relay that counted on more room than the pipe has
-			 * would spin on a readable source. */
-			sess_pipe_size[d] = fcntl(p[1], F_SETPIPE_SZ, FTPR_PIPE_SIZE);
-			if (sess_pipe_size[d] <= 0)
-				sess_pipe_size[d] = fcntl(p[1], F_GETPIPE_SZ);
-			if (sess_pipe_size[d] <= 0) {
-				close(p[0]);
-				close(p[1]);
-				p[0] = p[1] = -1;
-				continue; /* the relay copies through its buffer */
-			}
-		}
-		relay_set_pipe(&s->dc.relay, d, p, (size_t)sess_pipe_size[d]);
-		p[0] = p[1] = -1;
-	}
-}
-
 static void dc_close(struct session *s)
 {
 	struct datachan *dc = &s->dc;
 
-	for (int d = 0; d < 2; d++)
-		(void)relay_take_pipe(&dc->relay, d, sess_pipes[d]);
-
+	relay_close_pipes(&dc->relay);
 	for (int side = 0; side < 2; side++) {
 		if (dc->lfd[side] >= 0)
 			close(dc->lfd[side]);
@@ -310,7 +273,8 @@ static void dc_close(struct session *s)
 		dc->lfd[side] = dc->pending[side] = -1;
 		dc->deadline[side] = 0;
 	}
-	relay_init(&dc->relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up));
+	relay_init(&dc->relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up),
+		   FTPR_PIPE_SIZE);
 	dc->state = DC_NONE;
 	dc->prelim = 0;
 	dc->aborted = 0;
@@ -881,7 +845,6 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 			return;
 		}
 		s->dc.state = DC_TRANSFER;
-		dc_pipes(s);
 		s->dc.prelim = 0;
 		s->dc.last_progress = sess_now();
 		pend_push(s, PEND_TRANSFER);
@@ -1203,7 +1166,8 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 	lb_init(&s->ol, s->olbuf, sizeof(s->olbuf), FTPR_REPLY_LINE_MAX);
 	s->dc.lfd[0] = s->dc.lfd[1] = -1;
 	s->dc.pending[0] = s->dc.pending[1] = -1;
-	relay_init(&s->dc.relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up));
+	relay_init(&s->dc.relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up),
+		   FTPR_PIPE_SIZE);
 	s->last_client = sess_now();
 	s->greet_deadline = s->last_client + SESS_MS(s->cf->connect_timeout);
 	pend_push(s, PEND_GREETING);

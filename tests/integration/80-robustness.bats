@@ -15,6 +15,13 @@ setup() {
 }
 
 teardown() {
+	# Put back the pipe quota the pipe-quota test lowered.
+	local k
+	for k in pipe-user-pages-soft pipe-user-pages-hard; do
+		if [ -f "$T/$k" ]; then
+			cat "$T/$k" >"/proc/sys/fs/$k"
+		fi
+	done
 	common_teardown
 }
 
@@ -964,4 +971,28 @@ PY
 	[[ ${lines[1]} == quit=221\ * ]]
 	wait_no_ftprelay
 	grep -q 'session end: 1000 transfers' "$RELAY_LOG"
+}
+
+@test "with the per-user pipe quota used up (small pipes, then none at all), downloads and uploads still arrive intact" {
+	# Every session of a unit with DynamicUser=yes runs as the same user and
+	# shares one pipe quota.  Past the soft limit new pipes get 2 slots and
+	# cannot grow; past the hard limit there are none, and the relay copies.
+	[ -w /proc/sys/fs/pipe-user-pages-soft ] || fail "needs root to set fs.pipe-user-pages-*"
+	cat /proc/sys/fs/pipe-user-pages-soft >"$T/pipe-user-pages-soft"
+	cat /proc/sys/fs/pipe-user-pages-hard >"$T/pipe-user-pages-hard"
+	# The limits are system-wide: vsftpd's sendfile() needs a pipe too.
+	origin_start use_sendfile=NO
+	relay_start
+	make_random_file "$ORIGIN_ROOT/q.bin" 8
+	local limit
+	for limit in soft hard; do
+		echo 1 >"/proc/sys/fs/pipe-user-pages-$limit"
+		curl_ftp -o "$T/q.$limit" "ftp://127.0.0.1:$RELAY_PORT/q.bin"
+		[ "$(sha256_of "$T/q.$limit")" = "$(sha256_of "$ORIGIN_ROOT/q.bin")" ] ||
+			fail "download over the $limit limit is damaged"
+		curl_ftp -T "$T/q.$limit" "ftp://127.0.0.1:$RELAY_PORT/upload/q.$limit"
+		[ "$(sha256_of "$ORIGIN_ROOT/upload/q.$limit")" = "$(sha256_of "$ORIGIN_ROOT/q.bin")" ] ||
+			fail "upload over the $limit limit is damaged"
+	done
+	wait_no_ftprelay
 }

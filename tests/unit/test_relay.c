@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -83,11 +84,12 @@ static size_t drain(int fd, char *keep, size_t *kept, size_t cap)
  * Origin -> client through a one-slot pipe.  The first 100 bytes take the
  * only slot, and the client cannot take them (its socket is stuffed).  The
  * next 100 bytes are readable, and the pipe has 3996 bytes of room by
- * count, but no slot: splice() says EAGAIN.  From then on the relay must not
+ * count, but no slot: splice() says EAGAIN.  A relay that may grow its
+ * pipes (grow_to > 0) grows it once and reads on; one that may not must not
  * ask select() about the origin again until the pipe has drained, or it
- * spins; once the client reads, everything must arrive in order.
+ * spins.  Once the client reads, everything must arrive in order.
  */
-static void full_pipe_slots(void)
+static void full_pipe_slots(int grow_to)
 {
 	struct relay r;
 	int origin[2], client[2], p[2];
@@ -104,10 +106,10 @@ static void full_pipe_slots(void)
 	size = fcntl(p[1], F_SETPIPE_SZ, 4096);
 	TAP_OK(size == 4096, "pipe of one slot");
 
-	relay_init(&r, buf_up, buf_down, sizeof(buf_up));
+	relay_init(&r, buf_up, buf_down, sizeof(buf_up), grow_to);
 	r.fd[RELAY_ORIGIN] = origin[0];
 	r.fd[RELAY_CLIENT] = client[0];
-	relay_set_pipe(&r, RELAY_ORIGIN, p, (size_t)size);
+	relay_set_pipe(&r, RELAY_ORIGIN, p);
 
 	stuffed = stuff(client[0]);
 	TAP_OK(stuffed > 0, "client socket stuffed");
@@ -120,6 +122,17 @@ static void full_pipe_slots(void)
 	TAP_OK(write(origin[1], msg + 100, 100) == 100, "origin sends 100 more");
 	TAP_OK(in_set(&r, origin[0], 0), "origin readable, pipe has byte room");
 	TAP_OK(io(&r, origin[0], -1) == 0, "no slot: nothing moves, no error");
+	if (grow_to > 0) {
+		/* The full pipe was offered more room, once. */
+		TAP_OK(fcntl(p[1], F_GETPIPE_SZ) == grow_to, "the pipe grew");
+		TAP_OK(in_set(&r, origin[0], 0), "origin selected again at once");
+		TAP_OK(io(&r, origin[0], -1) == 100, "the 100 bytes join the pipe");
+		TAP_OK(r.dir[RELAY_ORIGIN].inpipe == 200, "the pipe holds 200");
+		TAP_OK(drain(client[1], NULL, NULL, 0) == stuffed,
+		       "client reads the stuffing");
+		TAP_OK(io(&r, -1, client[0]) == 200, "pipe drains to the client");
+		goto check;
+	}
 	TAP_OK(!in_set(&r, origin[0], 0),
 	       "origin not selected again while the pipe's slots are full");
 	TAP_OK(in_set(&r, client[0], 1), "still waits for the client");
@@ -131,16 +144,18 @@ static void full_pipe_slots(void)
 	TAP_OK(io(&r, origin[0], -1) == 200,
 	       "the second 100 bytes are read and written at once");
 
+check:
 	drain(client[1], seen, &got, sizeof(seen));
 	TAP_OK(got == 200 && memcmp(seen, msg, 200) == 0,
 	       "the client got all 200 bytes in order");
+	relay_close_pipes(&r);
+	TAP_OK(fcntl(p[0], F_GETFD) < 0 && fcntl(p[1], F_GETFD) < 0,
+	       "the relay closed its pipe");
 
 	close(origin[0]);
 	close(origin[1]);
 	close(client[0]);
 	close(client[1]);
-	close(p[0]);
-	close(p[1]);
 }
 
 /* End of file passes on as shutdown once the pipe is empty. */
@@ -153,10 +168,10 @@ static void eof_after_drain(void)
 
 	TAP_OK(pair(origin) == 0 && pair(client) == 0 &&
 	       pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0, "sockets and pipe");
-	relay_init(&r, buf_up, buf_down, sizeof(buf_up));
+	relay_init(&r, buf_up, buf_down, sizeof(buf_up), 0);
 	r.fd[RELAY_ORIGIN] = origin[0];
 	r.fd[RELAY_CLIENT] = client[0];
-	relay_set_pipe(&r, RELAY_ORIGIN, p, 65536);
+	relay_set_pipe(&r, RELAY_ORIGIN, p);
 
 	TAP_OK(write(origin[1], "listing\r\n", 9) == 9, "origin sends a line");
 	close(origin[1]);
@@ -171,13 +186,59 @@ static void eof_after_drain(void)
 	close(origin[0]);
 	close(client[0]);
 	close(client[1]);
-	close(p[0]);
-	close(p[1]);
+	relay_close_pipes(&r);
+}
+
+/* No pipe until a direction first reads; the copy path takes over when no
+ * pipe can be had (here: no descriptor left). */
+static void lazy_pipe_and_fallback(void)
+{
+	struct relay r;
+	int origin[2], client[2];
+	char seen[64];
+	size_t got = 0;
+	struct rlimit old, tight;
+
+	TAP_OK(pair(origin) == 0 && pair(client) == 0, "socket pairs");
+	relay_init(&r, buf_up, buf_down, sizeof(buf_up), 0);
+	r.fd[RELAY_ORIGIN] = origin[0];
+	r.fd[RELAY_CLIENT] = client[0];
+	TAP_OK(r.dir[RELAY_ORIGIN].pipe[0] < 0 && r.dir[RELAY_CLIENT].pipe[0] < 0,
+	       "no pipes before the first read");
+
+	/* Leave no descriptor free for pipe2(). */
+	getrlimit(RLIMIT_NOFILE, &old);
+	tight = old;
+	tight.rlim_cur = (rlim_t)(client[1] + 1);
+	TAP_OK(setrlimit(RLIMIT_NOFILE, &tight) == 0, "descriptors used up");
+	TAP_OK(write(origin[1], "226-ish\r\n", 9) == 9, "origin sends 9 bytes");
+	TAP_OK(io(&r, origin[0], -1) == 18, "copied and written at once");
+	TAP_OK(r.dir[RELAY_ORIGIN].nosplice && r.dir[RELAY_ORIGIN].pipe[0] < 0,
+	       "no pipe: the direction copies");
+	setrlimit(RLIMIT_NOFILE, &old);
+	drain(client[1], seen, &got, sizeof(seen));
+	TAP_OK(got == 9 && memcmp(seen, "226-ish\r\n", 9) == 0, "bytes intact");
+
+	TAP_OK(write(client[1], "up", 2) == 2, "client sends 2 bytes");
+	TAP_OK(io(&r, client[0], -1) == 4, "spliced and written at once");
+	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] >= 0, "the upload direction opened a pipe");
+	got = 0;
+	drain(origin[1], seen, &got, sizeof(seen));
+	TAP_OK(got == 2 && memcmp(seen, "up", 2) == 0, "upload bytes intact");
+	relay_close_pipes(&r);
+	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] < 0, "pipes closed");
+
+	close(origin[0]);
+	close(origin[1]);
+	close(client[0]);
+	close(client[1]);
 }
 
 int main(void)
 {
-	full_pipe_slots();
+	full_pipe_slots(0);
+	full_pipe_slots(65536);
 	eof_after_drain();
+	lazy_pipe_and_fallback();
 	return tap_done();
 }
