@@ -376,7 +376,11 @@ def cmd_report(args):
         cols.append((t, None))
         if t != "direct" and "direct" in order:
             cols.append((t, "direct"))
-    head = ["measurement", "unit"] + [t if b is None else "%s/%s" % (t, b) for t, b in cols]
+    def colname(t, b):
+        if b is None:
+            return t
+        return "bound" if t == "floor" else "%s/%s" % (t, b)
+    head = ["measurement", "unit"] + [colname(t, b) for t, b in cols]
     table = [head]
     for metric, label, unit, is_rate in METRICS:
         if not any((t, metric) in data for t in order):
@@ -388,7 +392,12 @@ def cmd_report(args):
             elif is_rate:
                 num = data.get((t, metric), {})
                 den = data.get((base, metric), {})
-                ratios = [num[k] / den[k] for k in num if k in den and den[k] > 0]
+                if t == "floor":
+                    # direct time / (direct time + floor time), from rates
+                    ratios = [num[k] / (num[k] + den[k]) for k in num
+                              if k in den and num[k] + den[k] > 0]
+                else:
+                    ratios = [num[k] / den[k] for k in num if k in den and den[k] > 0]
                 line.append(summary(ratios))
             else:
                 line.append("")
@@ -432,6 +441,13 @@ def cmd_report(args):
                       if tt == t and m.get("scale_noop_ok") == m.get("scale_target")]
             if any(key[0] == t for key in by):
                 print("  %-9s largest passing: %s" % (t, max(passed) if passed else "none"))
+    if "floor" in order:
+        print()
+        print("floor: bench/floor.c, an FTP responder that answers login, PWD and QUIT itself,\n"
+              "  under the same launcher: one fork and exec per connection and four trivial\n"
+              "  round trips.  bound = direct time / (direct time + floor time) per session:\n"
+              "  the session ratio of a proxy that added nothing to a direct session but the\n"
+              "  floor's own cost.")
     for k in ("skipped",):
         if k in params:
             print()
