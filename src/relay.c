@@ -67,8 +67,8 @@ void relay_fdset(const struct relay *r, fd_set *rd, fd_set *wr, int *maxfd)
 	for (int d = 0; d < 2; d++) {
 		const struct relay_dir *x = &r->dir[d];
 		int src = r->fd[d], dst = r->fd[!d];
-		int room = x->nosplice ? x->off + x->len < x->cap :
-					 !x->pipefull;
+		int room = x->pipe[0] >= 0 ? !x->pipefull :
+					     x->off + x->len < x->cap;
 
 		/* Read only when there is room, write only when there is
 		 * data: a slow side throttles the other, memory stays fixed. */
@@ -107,12 +107,16 @@ static long relay_read(const struct relay *r, struct relay_dir *x, int src)
 {
 	ssize_t n;
 
-	if (!x->nosplice && x->pipe[0] < 0 &&
-	    pipe2(x->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+	/* The first read of a direction copies: a listing, a small file or
+	 * the end-of-file of the idle direction then needs no pipe at all
+	 * (pipe2() and two close() per transfer).  A pipe opens for the
+	 * second read, once the buffer is empty, so bytes keep their order. */
+	if (!x->nosplice && x->pipe[0] < 0 && x->bytes + x->len > 0 &&
+	    x->len == 0 && pipe2(x->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
 		x->pipe[0] = x->pipe[1] = -1;
 		x->nosplice = 1; /* no pipe to be had: copy */
 	}
-	if (!x->nosplice) {
+	if (!x->nosplice && x->pipe[0] >= 0) {
 		n = splice(src, NULL, x->pipe[1], NULL, RELAY_SPLICE_MAX,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {

@@ -189,8 +189,9 @@ static void eof_after_drain(void)
 	relay_close_pipes(&r);
 }
 
-/* No pipe until a direction first reads; the copy path takes over when no
- * pipe can be had (here: no descriptor left). */
+/* No pipe for a direction's first read (a small transfer never needs
+ * one); the copy path takes over when no pipe can be had (here: no
+ * descriptor left). */
 static void lazy_pipe_and_fallback(void)
 {
 	struct relay r;
@@ -211,20 +212,25 @@ static void lazy_pipe_and_fallback(void)
 	tight = old;
 	tight.rlim_cur = (rlim_t)(client[1] + 1);
 	TAP_OK(setrlimit(RLIMIT_NOFILE, &tight) == 0, "descriptors used up");
-	TAP_OK(write(origin[1], "226-ish\r\n", 9) == 9, "origin sends 9 bytes");
-	TAP_OK(io(&r, origin[0], -1) == 18, "copied and written at once");
+	TAP_OK(write(origin[1], "226-", 4) == 4, "origin sends 4 bytes");
+	TAP_OK(io(&r, origin[0], -1) == 8, "first read: copied and written");
+	TAP_OK(write(origin[1], "ish\r\n", 5) == 5, "origin sends 5 more");
+	TAP_OK(io(&r, origin[0], -1) == 10, "copied and written at once");
 	TAP_OK(r.dir[RELAY_ORIGIN].nosplice && r.dir[RELAY_ORIGIN].pipe[0] < 0,
-	       "no pipe: the direction copies");
+	       "no pipe to be had: the direction copies");
 	setrlimit(RLIMIT_NOFILE, &old);
 	drain(client[1], seen, &got, sizeof(seen));
 	TAP_OK(got == 9 && memcmp(seen, "226-ish\r\n", 9) == 0, "bytes intact");
 
 	TAP_OK(write(client[1], "up", 2) == 2, "client sends 2 bytes");
-	TAP_OK(io(&r, client[0], -1) == 4, "spliced and written at once");
-	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] >= 0, "the upload direction opened a pipe");
+	TAP_OK(io(&r, client[0], -1) == 4, "copied and written at once");
+	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] < 0, "a first read opens no pipe");
+	TAP_OK(write(client[1], "load", 4) == 4, "client sends 4 more");
+	TAP_OK(io(&r, client[0], -1) == 8, "spliced and written at once");
+	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] >= 0, "the second read opened a pipe");
 	got = 0;
 	drain(origin[1], seen, &got, sizeof(seen));
-	TAP_OK(got == 2 && memcmp(seen, "up", 2) == 0, "upload bytes intact");
+	TAP_OK(got == 6 && memcmp(seen, "upload", 6) == 0, "upload bytes intact, in order");
 	relay_close_pipes(&r);
 	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] < 0, "pipes closed");
 
