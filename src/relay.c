@@ -107,11 +107,11 @@ static long relay_read(const struct relay *r, struct relay_dir *x, int src)
 {
 	ssize_t n;
 
-	/* The first read of a direction copies: a listing, a small file or
-	 * the end-of-file of the idle direction then needs no pipe at all
-	 * (pipe2() and two close() per transfer).  A pipe opens for the
-	 * second read, once the buffer is empty, so bytes keep their order. */
-	if (!x->nosplice && x->pipe[0] < 0 && x->bytes + x->len > 0 &&
+	/* A direction copies its first buffer-full: a listing, a small file
+	 * or the end-of-file of the idle direction then needs no pipe at all
+	 * (pipe2() and two close() per transfer).  Past that the pipe opens,
+	 * once the buffer is empty, so bytes keep their order. */
+	if (!x->nosplice && x->pipe[0] < 0 && x->bytes >= x->cap &&
 	    x->len == 0 && pipe2(x->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
 		x->pipe[0] = x->pipe[1] = -1;
 		x->nosplice = 1; /* no pipe to be had: copy */

@@ -189,51 +189,62 @@ static void eof_after_drain(void)
 	relay_close_pipes(&r);
 }
 
-/* No pipe for a direction's first read (a small transfer never needs
- * one); the copy path takes over when no pipe can be had (here: no
- * descriptor left). */
+/* A direction copies its first buffer-full (a small transfer never needs a
+ * pipe) and opens a pipe after that; the copy path takes over when no
+ * pipe can be had (here: no descriptor left). */
 static void lazy_pipe_and_fallback(void)
 {
+	static char big[sizeof(buf_up)], seen[sizeof(buf_up) + 16];
 	struct relay r;
 	int origin[2], client[2];
-	char seen[64];
 	size_t got = 0;
 	struct rlimit old, tight;
 
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('A' + i % 23);
 	TAP_OK(pair(origin) == 0 && pair(client) == 0, "socket pairs");
 	relay_init(&r, buf_up, buf_down, sizeof(buf_up), 0);
 	r.fd[RELAY_ORIGIN] = origin[0];
 	r.fd[RELAY_CLIENT] = client[0];
-	TAP_OK(r.dir[RELAY_ORIGIN].pipe[0] < 0 && r.dir[RELAY_CLIENT].pipe[0] < 0,
-	       "no pipes before the first read");
 
-	/* Leave no descriptor free for pipe2(). */
+	/* Upload direction: a buffer-full copied, then a pipe. */
+	TAP_OK(write(client[1], "up", 2) == 2, "client sends 2 bytes");
+	TAP_OK(io(&r, client[0], -1) == 4, "copied and written at once");
+	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] < 0, "a small transfer opens no pipe");
+	TAP_OK(write(client[1], big, sizeof(big) - 2) == (ssize_t)sizeof(big) - 2,
+	       "client sends the rest of a buffer-full");
+	TAP_OK(io(&r, client[0], -1) == 2 * ((long)sizeof(big) - 2), "copied too");
+	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] < 0, "still no pipe");
+	TAP_OK(write(client[1], "load", 4) == 4, "client sends 4 more");
+	TAP_OK(io(&r, client[0], -1) == 8, "spliced and written at once");
+	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] >= 0, "past a buffer-full, a pipe");
+	drain(origin[1], seen, &got, sizeof(seen));
+	TAP_OK(got == sizeof(big) + 4 && memcmp(seen, "up", 2) == 0 &&
+	       memcmp(seen + 2, big, sizeof(big) - 2) == 0 &&
+	       memcmp(seen + sizeof(big), "load", 4) == 0,
+	       "upload bytes intact, in order");
+
+	/* Download direction with no descriptor left for pipe2(). */
+	TAP_OK(write(origin[1], big, sizeof(big)) == (ssize_t)sizeof(big),
+	       "origin sends a buffer-full");
+	TAP_OK(io(&r, origin[0], -1) == 2 * (long)sizeof(big), "copied");
 	getrlimit(RLIMIT_NOFILE, &old);
 	tight = old;
-	tight.rlim_cur = (rlim_t)(client[1] + 1);
+	tight.rlim_cur = (rlim_t)(r.dir[RELAY_CLIENT].pipe[1] + 1);
 	TAP_OK(setrlimit(RLIMIT_NOFILE, &tight) == 0, "descriptors used up");
-	TAP_OK(write(origin[1], "226-", 4) == 4, "origin sends 4 bytes");
-	TAP_OK(io(&r, origin[0], -1) == 8, "first read: copied and written");
-	TAP_OK(write(origin[1], "ish\r\n", 5) == 5, "origin sends 5 more");
-	TAP_OK(io(&r, origin[0], -1) == 10, "copied and written at once");
+	TAP_OK(write(origin[1], "226-ish\r\n", 9) == 9, "origin sends 9 more");
+	TAP_OK(io(&r, origin[0], -1) == 18, "copied and written at once");
 	TAP_OK(r.dir[RELAY_ORIGIN].nosplice && r.dir[RELAY_ORIGIN].pipe[0] < 0,
 	       "no pipe to be had: the direction copies");
 	setrlimit(RLIMIT_NOFILE, &old);
-	drain(client[1], seen, &got, sizeof(seen));
-	TAP_OK(got == 9 && memcmp(seen, "226-ish\r\n", 9) == 0, "bytes intact");
-
-	TAP_OK(write(client[1], "up", 2) == 2, "client sends 2 bytes");
-	TAP_OK(io(&r, client[0], -1) == 4, "copied and written at once");
-	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] < 0, "a first read opens no pipe");
-	TAP_OK(write(client[1], "load", 4) == 4, "client sends 4 more");
-	TAP_OK(io(&r, client[0], -1) == 8, "spliced and written at once");
-	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] >= 0, "the second read opened a pipe");
 	got = 0;
-	drain(origin[1], seen, &got, sizeof(seen));
-	TAP_OK(got == 6 && memcmp(seen, "upload", 6) == 0, "upload bytes intact, in order");
+	drain(client[1], seen, &got, sizeof(seen));
+	TAP_OK(got == sizeof(big) + 9 && memcmp(seen, big, sizeof(big)) == 0 &&
+	       memcmp(seen + sizeof(big), "226-ish\r\n", 9) == 0,
+	       "download bytes intact, in order");
+
 	relay_close_pipes(&r);
 	TAP_OK(r.dir[RELAY_CLIENT].pipe[0] < 0, "pipes closed");
-
 	close(origin[0]);
 	close(origin[1]);
 	close(client[0]);
