@@ -143,8 +143,25 @@ static long relay_read(const struct relay *r, struct relay_dir *x, int src)
 	if (x->len == 0)
 		x->off = 0;
 	n = read(src, x->buf + x->off + x->len, x->cap - x->off - x->len);
-	if (n > 0)
+	if (n > 0) {
 		x->len += (size_t)n;
+		/* A short read may have stopped at the sender's end: look
+		 * for it now (EAGAIN costs one call), not a select() round
+		 * later.  A small file or a listing then ends in one wakeup. */
+		if (x->off + x->len < x->cap) {
+			ssize_t more = read(src, x->buf + x->off + x->len,
+					    x->cap - x->off - x->len);
+
+			if (more > 0) {
+				x->len += (size_t)more;
+				n += more;
+			} else if (more == 0) {
+				x->eof = 1;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				return -1;
+			}
+		}
+	}
 done:
 	if (n == 0)
 		x->eof = 1;

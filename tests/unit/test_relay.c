@@ -251,8 +251,34 @@ static void lazy_pipe_and_fallback(void)
 	close(client[1]);
 }
 
+/* A small file and its end arrive together: one call relays both. */
+static void small_file_one_wakeup(void)
+{
+	struct relay r;
+	int origin[2], client[2];
+	char seen[64];
+	size_t got = 0;
+
+	TAP_OK(pair(origin) == 0 && pair(client) == 0, "socket pairs");
+	relay_init(&r, buf_up, buf_down, sizeof(buf_up), 0);
+	r.fd[RELAY_ORIGIN] = origin[0];
+	r.fd[RELAY_CLIENT] = client[0];
+	TAP_OK(write(origin[1], "small file", 10) == 10, "origin sends 10 bytes");
+	close(origin[1]);
+	TAP_OK(io(&r, origin[0], -1) == 20, "read and written");
+	TAP_OK(relay_dir_done(&r, RELAY_ORIGIN),
+	       "and the end passed on in the same call");
+	drain(client[1], seen, &got, sizeof(seen));
+	TAP_OK(got == 10 && memcmp(seen, "small file", 10) == 0, "bytes intact");
+	TAP_OK(read(client[1], seen, 1) == 0, "client sees end of file");
+	close(origin[0]);
+	close(client[0]);
+	close(client[1]);
+}
+
 int main(void)
 {
+	small_file_one_wakeup();
 	full_pipe_slots(0);
 	full_pipe_slots(65536);
 	eof_after_drain();
