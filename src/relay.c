@@ -90,14 +90,19 @@ static void relay_pass_eof(struct relay *r, int d)
 	}
 }
 
-/* The pipe of direction x has every slot taken.  The first time, offer it
- * more room (pipe_max); past the per-user pipe quota (pipe-user-pages-soft,
- * shared by every session of the same user) the kernel refuses, and the
- * direction goes on with the pipe it has.  Returns 1 when there is room
- * now. */
+/* The pipe of direction x has every slot taken.  The first time, if it
+ * holds less than a quarter of pipe_max, offer it pipe_max: its slots hold
+ * small fragments (a sender's sendfile() makes one per 4 KiB page, and
+ * 16 slots then carry 64 KiB), and more slots mean fewer calls per MiB.
+ * A pipe of large fragments (a client's writes arrive in 32 KiB ones) is
+ * big enough as it is, and grown it could pin 8 MiB.  Past the per-user
+ * pipe quota (pipe-user-pages-soft, shared by every session of the same
+ * user) the kernel refuses, and the direction goes on with the pipe it
+ * has.  Returns 1 when there is room now. */
 static int relay_grow(const struct relay *r, struct relay_dir *x)
 {
-	if (x->grown || r->pipe_max <= 0)
+	if (x->grown || r->pipe_max <= 0 ||
+	    x->inpipe >= (size_t)r->pipe_max / 4)
 		return 0;
 	x->grown = 1;
 	return fcntl(x->pipe[1], F_SETPIPE_SZ, r->pipe_max) > 0;

@@ -85,11 +85,12 @@ static size_t drain(int fd, char *keep, size_t *kept, size_t cap)
  * only slot, and the client cannot take them (its socket is stuffed).  The
  * next 100 bytes are readable, and the pipe has 3996 bytes of room by
  * count, but no slot: splice() says EAGAIN.  A relay that may grow its
- * pipes (grow_to > 0) grows it once and reads on; one that may not must not
- * ask select() about the origin again until the pipe has drained, or it
- * spins.  Once the client reads, everything must arrive in order.
+ * pipes to grow_to grows it once, when the full pipe holds less than a
+ * quarter of that, and reads on; otherwise it must not ask select() about
+ * the origin again until the pipe has drained, or it spins.  Once the
+ * client reads, everything must arrive in order.
  */
-static void full_pipe_slots(int grow_to)
+static void full_pipe_slots(int grow_to, int expect_growth)
 {
 	struct relay r;
 	int origin[2], client[2], p[2];
@@ -122,7 +123,9 @@ static void full_pipe_slots(int grow_to)
 	TAP_OK(write(origin[1], msg + 100, 100) == 100, "origin sends 100 more");
 	TAP_OK(in_set(&r, origin[0], 0), "origin readable, pipe has byte room");
 	TAP_OK(io(&r, origin[0], -1) == 0, "no slot: nothing moves, no error");
-	if (grow_to > 0) {
+	if (!expect_growth)
+		TAP_OK(fcntl(p[1], F_GETPIPE_SZ) == 4096, "the pipe kept its size");
+	if (expect_growth) {
 		/* The full pipe was offered more room, once. */
 		TAP_OK(fcntl(p[1], F_GETPIPE_SZ) == grow_to, "the pipe grew");
 		TAP_OK(in_set(&r, origin[0], 0), "origin selected again at once");
@@ -279,8 +282,10 @@ static void small_file_one_wakeup(void)
 int main(void)
 {
 	small_file_one_wakeup();
-	full_pipe_slots(0);
-	full_pipe_slots(65536);
+	full_pipe_slots(0, 0);
+	full_pipe_slots(65536, 1);
+	/* 100 bytes are not a quarter of 256: large fragments, no growth. */
+	full_pipe_slots(256, 0);
 	eof_after_drain();
 	lazy_pipe_and_fallback();
 	return tap_done();
