@@ -1,7 +1,8 @@
 /* relay.c - one data connection relayed in both directions, with one
  * bounded buffer per direction and half-close (socket-proxyd style).
  * Bytes move with splice() through a pipe per direction; read()/write()
- * through the buffer is the fallback. */
+ * through the buffer carries each direction's first buffer-full, and
+ * everything when no pipe can be had. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,7 +1,8 @@
 /* relay.h - one data connection relayed in both directions, with one
  * bounded buffer per direction and half-close (socket-proxyd style).
  * Bytes move with splice() through a pipe per direction (no copy through
- * user space); read()/write() through the buffer is the fallback. */
+ * user space); read()/write() through the buffer carries the first
+ * buffer-full of each direction, and everything when no pipe can be had. */
 #ifndef FTPR_RELAY_H
 #define FTPR_RELAY_H
 
@@ -14,7 +15,7 @@ enum { RELAY_CLIENT = 0, RELAY_ORIGIN = 1 };
 struct relay_dir {
 	char *buf;        /* fallback buffer */
 	size_t cap, off, len;
-	int pipe[2];      /* splice path; -1 until the first read */
+	int pipe[2];      /* splice path; -1 until a buffer-full was copied */
 	size_t inpipe;    /* bytes in the pipe */
 	int nosplice;     /* no pipe to be had, or splice refused: copy */
 	int pipefull;     /* splice() into the pipe said EAGAIN: every slot
@@ -35,10 +36,10 @@ struct relay {
 	int pipe_max;     /* bytes a pipe may grow to; 0: keep its size */
 };
 
-/* Start with no pipes.  A direction opens its pipe (the kernel's default
- * size) at its first read, and grows it to pipe_max the first time it
- * fills: only bulk transfers with a slower receiver take the per-user pipe
- * quota that every session shares. */
+/* Start with no pipes.  A direction copies its first buffer-full through
+ * its buffer, then opens a pipe (the kernel's default size), and grows it
+ * to pipe_max the first time it fills with small fragments: only bulk
+ * transfers take the per-user pipe quota that every session shares. */
 void relay_init(struct relay *r, char *buf_up, char *buf_down, size_t cap,
 		int pipe_max);
 /* Give direction d this pipe instead of opening one (tests). */
