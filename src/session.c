@@ -1276,6 +1276,12 @@ int sess_run(const struct sess_setup *su)
 		if (!s->ending) {
 			sess_client_lines(s);
 			sess_origin_lines(s);
+			/* A reply just taken off the pending list may let a
+			 * waiting client line go (a PASV pipelined after
+			 * TYPE, say); its bytes are read already, so no
+			 * event would wake us for it. */
+			if (s->client_blocked)
+				sess_client_lines(s);
 		}
 		/* What the lines produced goes out now, not after one more
 		 * select(): a relayed line costs one wakeup instead of two.

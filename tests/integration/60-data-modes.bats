@@ -496,6 +496,32 @@ mixed_v6_origin() {
 	watch_quiet 1
 }
 
+@test "a client that pipelines USER, PASS, TYPE, PASV and NOOP in one write gets every reply, in order, without waiting for a timeout" {
+	origin_start
+	relay_start
+	run timeout 60 "$PYTHON" - "$RELAY_PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+print(f.readline().decode().strip())
+s.sendall(b"USER anonymous\r\nPASS test@example.com\r\nTYPE I\r\nPASV\r\nNOOP\r\n")
+s.settimeout(5)  # far below every timeout of ftprelay's
+try:
+    for _ in range(5):
+        print(f.readline().decode().strip() or "<EOF>")
+except socket.timeout:
+    print("<TIMEOUT>")
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "220 "* ]]
+	[[ ${lines[1]} == "331 "* ]]
+	[[ ${lines[2]} == "230 "* ]]
+	[[ ${lines[3]} == "200 "* ]]
+	[[ ${lines[4]} == "227 Entering Passive Mode (127,0,0,1,"* ]]
+	[ "${lines[5]}" = "200 NOOP ok." ]
+}
+
 @test "origin-data-mode=active: a connection from another address (127.0.0.2) to the listener for the origin is refused while the origin's own transfer succeeds" {
 	# One port in --pasv-ports and an active client: ftprelay's only
 	# listener is the one for the origin, so its port is known once the
