@@ -17,6 +17,7 @@ static const struct {
 	{ "STOR", CMD_STOR }, { "STOU", CMD_STOU }, { "APPE", CMD_APPE },
 	{ "LIST", CMD_LIST }, { "NLST", CMD_NLST }, { "MLSD", CMD_MLSD },
 	{ "REST", CMD_REST }, { "ABOR", CMD_ABOR }, { "AUTH", CMD_AUTH },
+	{ "REIN", CMD_REIN },
 };
 
 static int proto_upper(int c)

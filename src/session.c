@@ -6,7 +6,8 @@
  * answers (OpenBSD ftp-proxy keeps a single pending command; a FIFO also
  * copes with clients that pipeline).  PASV/EPSV are never forwarded: we ask
  * the origin for a passive port ourselves (EPSV, or PASV where it refuses
- * EPSV), connect to it, open our own listener and answer the client.  A
+ * EPSV), connect to it, open our own listener and answer the client (at
+ * once, while the origin is asked, when it gave a port before).  A
  * transfer's completion reply is held, unread, in the origin's line buffer
  * until the data has been written to the client and closed. */
 #include "config.h"
@@ -84,6 +85,7 @@ struct datachan {
 	msec_t deadline[2];          /* ... until then */
 	uint16_t origin_port;        /* from the origin's 227/229; 0 if none */
 	struct relay relay;          /* the connected sockets */
+	int answered;                /* the client has its reply already */
 	int prelim;                  /* the origin said 1xx: data is moving */
 	int aborted;                 /* we cut the data connections */
 	msec_t last_progress;
@@ -109,6 +111,8 @@ struct session {
 	int origin_no_epsv;
 	int origin_no_eprt;
 	int epsv_all;
+	int pasv_proven;    /* the origin gave a passive port since login */
+	char dc_refusal[SESS_REPLY_ROOM]; /* for the next transfer command */
 	int held;           /* a completion reply waits for its data */
 	int drain_poll;     /* ... for the client to acknowledge it */
 	int swallow;        /* drop the origin's current reply */
@@ -275,6 +279,7 @@ static void dc_close(struct session *s)
 	relay_init(&dc->relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up),
 		   FTPR_PIPE_SIZE);
 	dc->state = DC_NONE;
+	dc->answered = 0;
 	dc->prelim = 0;
 	dc->aborted = 0;
 	dc->origin_port = 0;
@@ -348,6 +353,31 @@ static void dc_abort(struct session *s, const char *why)
 	}
 	dc->aborted = 1;
 	s->last_client = sess_now();
+}
+
+/* Setting up the data channel failed: the client gets the reply now, or,
+ * when it was answered at once (dc_setup()), with its next transfer
+ * command; a reply now would answer a command it never sent. */
+static void dc_fail(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void dc_fail(struct session *s, const char *fmt, ...)
+{
+	char line[SESS_REPLY_ROOM];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	s->pasv_proven = 0; /* the next one waits for the origin again */
+	if (!s->dc.answered) {
+		sess_reply(s, "%s", line);
+	} else if (line[0] == '4' || line[0] == '5') {
+		snprintf(s->dc_refusal, sizeof(s->dc_refusal), "%s", line);
+	} else {
+		snprintf(s->dc_refusal, sizeof(s->dc_refusal), "425 The origin "
+			 "gave no data port: %.200s", line);
+	}
+	dc_close(s);
 }
 
 static const char *dc_side_name(int side)
@@ -437,15 +467,15 @@ static int dc_ask_origin(struct session *s)
 	return 0;
 }
 
-/* Both sides are arranged: answer the client's PASV/EPSV/PORT/EPRT. */
-static void dc_ready(struct session *s)
+/* Answer the client's PASV/EPSV/PORT/EPRT. */
+static void dc_answer(struct session *s)
 {
 	struct datachan *dc = &s->dc;
 	char line[128];
 	uint8_t v4[4];
 	int n = -1;
 
-	dc->state = DC_READY;
+	dc->answered = 1;
 	switch (dc->client_cmd) {
 	case CMD_EPSV:
 		n = proto_format_229(line, sizeof(line), dc->lport[RELAY_CLIENT]);
@@ -464,6 +494,14 @@ static void dc_ready(struct session *s)
 		s->last_code = atoi_code(line);
 }
 
+/* Both sides are arranged: the transfer command may go to the origin. */
+static void dc_ready(struct session *s)
+{
+	s->dc.state = DC_READY;
+	if (!s->dc.answered)
+		dc_answer(s);
+}
+
 /* The origin answered our EPSV/PASV/EPRT/PORT. */
 static void dc_origin_answered(struct session *s, enum pend kind, int code)
 {
@@ -480,32 +518,27 @@ static void dc_origin_answered(struct session *s, enum pend kind, int code)
 			s->origin_no_epsv = 1;
 		else
 			s->origin_no_eprt = 1;
-		if (dc_ask_origin(s) < 0) {
-			sess_reply(s, "425 Cannot arrange a data connection with the origin.");
-			dc_close(s);
-		}
+		if (dc_ask_origin(s) < 0)
+			dc_fail(s, "425 Cannot arrange a data connection with the origin.");
 		return;
 	}
 	if (kind == PEND_EPRT || kind == PEND_PORT) {
-		if (code >= 200 && code < 300) {
+		if (code >= 200 && code < 300)
 			dc_ready(s);
-		} else {
-			sess_reply(s, "%s", s->injected_text);
-			dc_close(s);
-		}
+		else
+			dc_fail(s, "%s", s->injected_text);
 		return;
 	}
 	if ((code != 227 && code != 229) || dc->origin_port == 0) {
 		if (code == 227 || code == 229) {
 			log_msg(LOG_WARNING, "cannot parse the origin's passive reply: %s",
 				s->injected_text);
-			sess_reply(s, "425 Cannot parse the origin's passive reply.");
+			dc_fail(s, "425 Cannot parse the origin's passive reply.");
 		} else {
 			/* Not logged in, and the like: the client should see
 			 * the origin's own answer. */
-			sess_reply(s, "%s", s->injected_text);
+			dc_fail(s, "%s", s->injected_text);
 		}
-		dc_close(s);
 		return;
 	}
 	/* SECURITY: only the port of the origin's reply is used; the
@@ -514,18 +547,17 @@ static void dc_origin_answered(struct session *s, enum pend kind, int code)
 	if (dc->origin_port < 1024) {
 		log_msg(LOG_WARNING, "origin offered privileged data port %u; refused",
 			dc->origin_port);
-		sess_reply(s, "425 Origin offered an invalid data port.");
-		dc_close(s);
+		dc_fail(s, "425 Origin offered an invalid data port.");
 		return;
 	}
 	a = s->su->origin_peer;
 	net_set_port(&a, dc->origin_port);
 	if (dc_connect(s, RELAY_ORIGIN, &a, NULL) < 0) {
-		sess_reply(s, "425 Cannot open data connection to the origin.");
-		dc_close(s);
+		dc_fail(s, "425 Cannot open data connection to the origin.");
 		return;
 	}
 	dc->state = DC_CONNECTING;
+	s->pasv_proven = 1;
 }
 
 /* A data connection we started is up, or failed. */
@@ -546,8 +578,7 @@ static void dc_connected(struct session *s, int side)
 			dc_abort(s, why);
 		} else {
 			log_msg(LOG_WARNING, "%s", why);
-			sess_reply(s, "425 Cannot open data connection to the origin.");
-			dc_close(s);
+			dc_fail(s, "425 Cannot open data connection to the origin.");
 		}
 		return;
 	}
@@ -651,7 +682,16 @@ static void dc_setup(struct session *s, enum proto_cmd cmd)
 	if (dc_ask_origin(s) < 0) {
 		sess_reply(s, "425 No data port available; try again later.");
 		dc_close(s);
+		return;
 	}
+	/* An origin that gave us a passive port since the login will give
+	 * another: answer now, and let the client's connect and transfer
+	 * command travel while the origin answers (one round trip less per
+	 * transfer).  Until the origin has answered, the client's next
+	 * command waits; if the origin fails after all, that command gets
+	 * the 425 (dc_fail()). */
+	if (s->pasv_proven && !dc_origin_active(s))
+		dc_answer(s);
 }
 
 /* PASV or EPSV from the client. */
@@ -696,6 +736,7 @@ static void sess_passive(struct session *s, enum proto_cmd cmd,
 		return;
 	}
 	dc_close(s);
+	s->dc_refusal[0] = '\0';
 	s->dc.client_active = 0;
 	dc_setup(s, cmd);
 }
@@ -762,6 +803,7 @@ static void sess_active(struct session *s, enum proto_cmd cmd,
 		return;
 	}
 	dc_close(s);
+	s->dc_refusal[0] = '\0';
 	s->dc.client_active = 1;
 	s->dc.client_target = target;
 	dc_setup(s, cmd);
@@ -823,6 +865,12 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 		return;
 	case CMD_USER:
 		log_msg(LOG_INFO, "USER %.*s", (int)(arglen > 64 ? 64 : arglen), arg);
+		s->pasv_proven = 0; /* a new login: ask the origin first again */
+		break;
+	case CMD_PASS:
+	case CMD_ACCT:
+	case CMD_REIN:
+		s->pasv_proven = 0;
 		break;
 	case CMD_AUTH:
 		/* A TLS control channel could not be read, and so not
@@ -840,7 +888,11 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 		/* SECURITY: without our own data channel the origin would
 		 * connect out on its own (active mode by default). */
 		if (s->dc.state != DC_READY) {
-			sess_reply(s, "425 Use PASV, EPSV, PORT or EPRT first.");
+			if (s->dc_refusal[0] != '\0')
+				sess_reply(s, "%s", s->dc_refusal);
+			else
+				sess_reply(s, "425 Use PASV, EPSV, PORT or EPRT first.");
+			s->dc_refusal[0] = '\0';
 			return;
 		}
 		s->dc.state = DC_TRANSFER;
@@ -1043,8 +1095,7 @@ static msec_t sess_timers(struct session *s, msec_t now)
 				dc_abort(s, why);
 			} else {
 				log_msg(LOG_WARNING, "%s", why);
-				sess_reply(s, "425 Cannot open data connection to the origin.");
-				dc_close(s);
+				dc_fail(s, "425 Cannot open data connection to the origin.");
 			}
 		} else {
 			SESS_NEXT(s->dc.deadline[side]);

@@ -496,6 +496,47 @@ mixed_v6_origin() {
 	watch_quiet 1
 }
 
+@test "once the origin has given a passive port, the next EPSV is answered at once; when the origin then offers a bad port, the transfer command gets the 425 and the session goes on" {
+	origin_start
+	local p
+	p=$(free_low_port)
+	watch_start "127.0.0.1:$p"
+	# only the origin's second 229 names the privileged port
+	filter_start --fake-port "$p" --fake-nth 2
+	RELAY_ORIGIN=127.0.0.1:$FILTER_PORT relay_start
+	make_random_bytes "$ORIGIN_ROOT/f.bin" 4096
+	run ftp_cmds "$RELAY_PORT" "USER anonymous" "PASS test@example.com" EPSV EPSV "RETR f.bin" NOOP EPSV NOOP
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[3]} == "229 "* ]]
+	# answered before the origin's (bad) answer was in
+	[[ ${lines[4]} == "229 "* ]]
+	[ "${lines[5]}" = "425 Origin offered an invalid data port." ]
+	[ "${lines[6]}" = "200 NOOP ok." ]
+	# the next one waits for the origin again, and gets a good port
+	[[ ${lines[7]} == "229 "* ]]
+	[ "${lines[8]}" = "200 NOOP ok." ]
+	grep -q "rewrote 229 .*(|||$p|)" "$FILTER_LOG"
+	grep -q "origin offered privileged data port $p; refused" "$RELAY_LOG"
+	! grep -q '^cmd RETR' "$FILTER_LOG" || fail "RETR reached the origin"
+	watch_quiet 1
+}
+
+@test "after a new USER, EPSV waits for the origin again: an origin that refuses it gets its own refusal to the client" {
+	origin_start
+	# the first EPSV of the connection goes through, later ones get 530
+	filter_start --refuse EPSV:530:1
+	RELAY_ORIGIN=127.0.0.1:$FILTER_PORT relay_start
+	run ftp_cmds "$RELAY_PORT" "USER anonymous" "PASS test@example.com" EPSV \
+		"USER anonymous" "PASS test@example.com" EPSV NOOP
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[3]} == "229 "* ]]
+	[ "${lines[6]}" = "530 EPSV not understood." ]
+	[ "${lines[7]}" = "200 NOOP ok." ]
+	[ "$(grep -c '^refused EPSV$' "$FILTER_LOG")" -eq 1 ]
+}
+
 @test "a client that pipelines USER, PASS, TYPE, PASV and NOOP in one write gets every reply, in order, without waiting for a timeout" {
 	origin_start
 	relay_start
@@ -520,6 +561,30 @@ PY
 	[[ ${lines[3]} == "200 "* ]]
 	[[ ${lines[4]} == "227 Entering Passive Mode (127,0,0,1,"* ]]
 	[ "${lines[5]}" = "200 NOOP ok." ]
+}
+
+@test "300 small files in one ftplib session (PASV, most of them answered before the origin's 229) arrive intact" {
+	origin_start
+	relay_start
+	make_random_bytes "$ORIGIN_ROOT/s.bin" 4099
+	run timeout 120 "$PYTHON" - "$RELAY_PORT" "$(sha256_of "$ORIGIN_ROOT/s.bin")" <<'PY'
+import ftplib, hashlib, sys
+ftp = ftplib.FTP()
+ftp.connect("127.0.0.1", int(sys.argv[1]), timeout=20)
+ftp.login("anonymous", "test@example.com")
+ok = 0
+for i in range(300):
+    h = hashlib.sha256()
+    ftp.retrbinary("RETR s.bin", h.update)
+    ok += h.hexdigest() == sys.argv[2]
+print("intact=%d" % ok)
+print("quit=" + ftp.quit()[:3])
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx 'intact=300' <<<"$output"
+	grep -qx 'quit=221' <<<"$output"
+	grep -q 'session end: 300 transfers, 1229700 bytes to client' "$RELAY_LOG"
 }
 
 @test "origin-data-mode=active: a connection from another address (127.0.0.2) to the listener for the origin is refused while the origin's own transfer succeeds" {

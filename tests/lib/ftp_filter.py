@@ -6,12 +6,17 @@ cope with. Listens on LISTEN_HOST:LISTEN_PORT; every connection gets its
 own connection to UPSTREAM_HOST:UPSTREAM_PORT and its lines are passed on
 both ways, except:
 
-  --refuse VERB[:CODE]  answer VERB ourselves with CODE (default 500)
+  --refuse VERB[:CODE[:AFTER]]
+                        answer VERB ourselves with CODE (default 500)
                         "VERB not understood." and never forward it
-                        (an origin without EPSV or EPRT); repeatable
+                        (an origin without EPSV or EPRT); with AFTER,
+                        only once AFTER of them went through in the
+                        connection; repeatable
   --fake-port N         put port N into every 227/229 reply instead of
                         the upstream's (an origin offering a privileged
                         port); the upstream's own address stays in a 227
+  --fake-nth K          with --fake-port: only the K-th 227/229 reply of
+                        a connection (1 = the first)
 
 Data connections are not touched: they go straight between the proxy and
 the upstream server, which must therefore run on the same host address.
@@ -19,7 +24,8 @@ the upstream server, which must therefore run on the same host address.
 Every command is logged to --log as "cmd LINE" (or "refused LINE"), every
 rewritten reply as "rewrote OLD -> NEW". Prints "ready" once it listens.
 
-usage: ftp_filter.py [--refuse VERB[:CODE]]... [--fake-port N] [--log FILE]
+usage: ftp_filter.py [--refuse VERB[:CODE[:AFTER]]]... [--fake-port N]
+                     [--fake-nth K] [--log FILE]
                      LISTEN_HOST LISTEN_PORT UPSTREAM_HOST UPSTREAM_PORT
 """
 
@@ -79,10 +85,15 @@ def serve(client, args, refuse, log):
             except OSError:
                 pass
 
+    passed = {}  # VERB: how many went through
+
     def down():
+        nth = 0
         for line in lines(upstream):
             new = line
-            if args.fake_port is not None:
+            if line[:3] in (b"227", b"229"):
+                nth += 1
+            if args.fake_port is not None and args.fake_nth in (None, nth):
                 p = args.fake_port
                 if line.startswith(b"227"):
                     new = RE_227.sub(lambda m: m.group(1) + b",%d,%d" % (p >> 8, p & 255), line, 1)
@@ -102,10 +113,11 @@ def serve(client, args, refuse, log):
     for line in lines(client):
         text = line.decode("latin-1").rstrip("\r\n")
         verb = text.split(" ", 1)[0].upper()
-        if verb in refuse:
+        if verb in refuse and passed.get(verb, 0) >= refuse[verb][1]:
             log.write("refused " + text)
-            to_client(b"%d %s not understood.\r\n" % (refuse[verb], verb.encode()))
+            to_client(b"%d %s not understood.\r\n" % (refuse[verb][0], verb.encode()))
             continue
+        passed[verb] = passed.get(verb, 0) + 1
         log.write("cmd " + text)
         try:
             upstream.sendall(line)
@@ -124,6 +136,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--refuse", action="append", default=[])
     ap.add_argument("--fake-port", type=int)
+    ap.add_argument("--fake-nth", type=int)
     ap.add_argument("--log")
     ap.add_argument("listen_host")
     ap.add_argument("listen_port", type=int)
@@ -133,8 +146,8 @@ def main():
 
     refuse = {}
     for r in args.refuse:
-        verb, _, code = r.partition(":")
-        refuse[verb.upper()] = int(code or 500)
+        verb, code, after = (r.split(":") + ["", ""])[:3]
+        refuse[verb.upper()] = (int(code or 500), int(after or 0))
     log = Log(args.log)
 
     family = socket.AF_INET6 if ":" in args.listen_host else socket.AF_INET

@@ -21,6 +21,7 @@ static void commands(void)
 	       memcmp(arg, "127,0,0,1,4,1", 13) == 0, "PORT and its argument");
 	TAP_OK(proto_command(S("eprt |2|::1|1025|"), &arg, &n) == CMD_EPRT && n == 12,
 	       "EPRT in lower case");
+	TAP_OK(proto_command(S("rein"), &arg, &n) == CMD_REIN && n == 0, "REIN");
 	TAP_OK(proto_command(S("PASVX"), &arg, &n) == CMD_OTHER, "longer verb is not PASV");
 	TAP_OK(proto_command(S("PAS"), &arg, &n) == CMD_OTHER, "shorter verb is not PASV");
 	TAP_OK(proto_command(S(""), &arg, &n) == CMD_INVALID, "empty line is not a command");
