@@ -206,10 +206,10 @@ int net_connect_result(int fd)
 	return err;
 }
 
-static int net_connect_wait(const struct net_addr *a, int timeout_s)
+/* Wait for a connect started on fd; fd, or -1 (closed) with errno. */
+static int net_connect_finish(int fd, int timeout_s)
 {
 	struct pollfd p;
-	int fd = net_connect_start(a, NULL);
 	int r, err;
 
 	if (fd < 0)
@@ -233,7 +233,17 @@ static int net_connect_wait(const struct net_addr *a, int timeout_s)
 	return fd;
 }
 
-int net_connect_host(const char *host, uint16_t port, int timeout_s,
+int net_connect_early(const char *host, uint16_t port)
+{
+	struct net_addr lit;
+
+	if (net_parse_literal(host, &lit) < 0)
+		return -1;
+	net_set_port(&lit, port);
+	return net_connect_start(&lit, NULL);
+}
+
+int net_connect_host(const char *host, uint16_t port, int early, int timeout_s,
 		     char *why, size_t whycap)
 {
 	struct addrinfo hints, *res, *ai;
@@ -246,7 +256,9 @@ int net_connect_host(const char *host, uint16_t port, int timeout_s,
 	 * netlink, on every session start. */
 	if (net_parse_literal(host, &lit) == 0) {
 		net_set_port(&lit, port);
-		fd = net_connect_wait(&lit, timeout_s);
+		if (early < 0)
+			early = net_connect_start(&lit, NULL);
+		fd = net_connect_finish(early, timeout_s);
 		if (fd < 0) {
 			err = errno;
 			snprintf(why, whycap, "cannot connect to %s port %u: %s",
@@ -273,7 +285,7 @@ int net_connect_host(const char *host, uint16_t port, int timeout_s,
 		memset(&a, 0, sizeof(a));
 		memcpy(&a.ss, ai->ai_addr, ai->ai_addrlen);
 		a.len = ai->ai_addrlen;
-		fd = net_connect_wait(&a, timeout_s);
+		fd = net_connect_finish(net_connect_start(&a, NULL), timeout_s);
 		if (fd >= 0)
 			break;
 		err = errno;

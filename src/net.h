@@ -33,10 +33,14 @@ int net_local(int fd, struct net_addr *out);
 int net_set_nonblock(int fd);
 void net_tune_control(int fd);
 
+/* Start connecting to host when it is an address literal, without
+ * waiting: the fd for net_connect_host(), or -1 (a name, or the start
+ * failed: net_connect_host() then does it all and says why). */
+int net_connect_early(const char *host, uint16_t port);
 /* Resolve host and connect with a timeout in seconds, trying every address
- * in turn.  Returns a blocking, connected fd or -1 with errno set and a
- * reason in why. */
-int net_connect_host(const char *host, uint16_t port, int timeout_s,
+ * in turn; `early` is net_connect_early()'s fd, or -1.  Returns a
+ * connected fd or -1 with errno set and a reason in why. */
+int net_connect_host(const char *host, uint16_t port, int early, int timeout_s,
 		     char *why, size_t whycap);
 /* Start a non-blocking connect to a, from the address `from` if not NULL
  * (port 0 lets the kernel choose); returns the fd (connect may still be in
