@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
@@ -49,7 +50,6 @@ static const struct {
 	ALLOW(setsockopt),          /* SO_REUSEADDR, SO_LINGER, TCP_NODELAY */
 	ALLOW(getsockname),         /* net_listen_range(): the port we got */
 	ALLOW(getrandom),           /* net_listen_range(): random start */
-	ALLOW(fcntl),               /* O_NONBLOCK; relay.c: F_SETPIPE_SZ */
 	/* relay.c: zero-copy data path. */
 	ALLOW(splice),
 	ALLOW(pipe2),
@@ -93,6 +93,15 @@ static int gen_rules(scmp_filter_ctx ctx)
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
 				      SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	/* fcntl(): net_set_nonblock() (F_GETFL, F_SETFL) and relay.c's
+	 * F_SETPIPE_SZ; no locks, no F_SETOWN/F_SETSIG, no descriptor
+	 * duplication. */
+	for (size_t i = 0; rc == 0 && i < 3; i++) {
+		static const int ops[3] = { F_GETFL, F_SETFL, F_SETPIPE_SZ };
+
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ops[i]));
+	}
 	/* session.c dc_drained(): how much of a download the client has not
 	 * acknowledged yet (SIOCOUTQ); no other ioctl. */
 	if (rc == 0)

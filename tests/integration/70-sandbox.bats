@@ -294,6 +294,22 @@ limit_of() {
 	[ "$output" = "EXIT SIG31" ]
 }
 
+@test "fcntl is allowed only for F_GETFL, F_SETFL and F_SETPIPE_SZ: F_SETOWN after the lock-down (test hook) kills the session" {
+	origin_start
+	run run_attached -t 20 --stderr "$T/err" -- env FTPRELAY_TEST_FORBIDDEN=fcntl \
+		"$FTPRELAY_TESTHOOKS" --user nobody --origin "127.0.0.1:$ORIGIN_PORT"
+	echo "$output"
+	cat "$T/err"
+	[ "$status" -eq 0 ]
+	if sandbox_debug_build; then
+		[ "$output" = "EXIT 111" ]
+		grep -q "sandbox: refused syscall" "$T/err"
+	else
+		[ "$output" = "EXIT SIG31" ]
+	fi
+	grep -q 'session start: origin' "$T/err"
+}
+
 @test "the forbidden-call hook exists only in the test binary: ftprelay with FTPRELAY_TEST_FORBIDDEN=1 serves normally, and so does the test binary without it" {
 	origin_start
 	# The installed binary does not even contain the variable's name.
