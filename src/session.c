@@ -9,32 +9,23 @@
  * EPSV), connect to it, open our own listener and answer the client (at
  * once, while the origin is asked, when it gave a port before).  A
  * transfer's completion reply is held, unread, in the origin's line buffer
- * until the data has been written to the client and closed. */
+ * until the data has been written to the client and closed.  The data
+ * channel itself is datachan.c's. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "defs.h"
-#include "ftpproto.h"
-#include "linebuf.h"
 #include "log.h"
-#include "relay.h"
-#include "session.h"
-#include "telnet.h"
+#include "session-int.h"
 
-#define SESS_PENDING_MAX 32
-/* Room kept free in the client's output queue for our own replies. */
-#define SESS_REPLY_ROOM 512
 /* How long queued replies may take to reach a client when ending. */
 #define SESS_FLUSH_MS 5000
 /* How often a held 226 checks whether the client acknowledged its data. */
@@ -42,100 +33,12 @@
 /* How long unread client input is drained before closing, so that our
  * last reply is not destroyed by a reset. */
 #define SESS_LINGER_MS 1000
-/* Timers run in milliseconds of CLOCK_MONOTONIC. */
-typedef int64_t msec_t;
-#define SESS_MS(seconds) ((msec_t)(seconds) * 1000)
 
-enum pend {
-	PEND_NONE = -1,
-	PEND_GREETING,  /* the origin's 220 */
-	PEND_FORWARDED, /* a client command relayed as is */
-	PEND_TRANSFER,  /* RETR, STOR, LIST, ...: 1xx, data, then 2xx */
-	PEND_EPSV,      /* our own EPSV to the origin */
-	PEND_PASV,      /* our own PASV to the origin */
-	PEND_EPRT,      /* our own EPRT to the origin (active towards it) */
-	PEND_PORT,      /* our own PORT to the origin */
-};
-
-enum dc_state {
-	DC_NONE,
-	DC_ASKED,      /* our EPSV/PASV/EPRT/PORT is at the origin */
-	DC_CONNECTING, /* connecting to the origin's data port */
-	DC_READY,      /* the client has its 227/229/200 */
-	DC_TRANSFER,   /* a transfer command went to the origin */
-};
-
-struct outbuf {
-	char data[FTPR_CTRL_OUT_MAX];
-	size_t len;
-};
-
-/* One data channel; arrays are indexed by side, RELAY_CLIENT or
- * RELAY_ORIGIN.  Each side is either a listener of ours (a passive client,
- * an active origin) or a connection we make (an active client, a passive
- * origin). */
-struct datachan {
-	enum dc_state state;
-	enum proto_cmd client_cmd;   /* PASV, EPSV, PORT or EPRT: our answer */
-	int client_active;           /* PORT/EPRT: we connect to the client */
-	struct net_addr client_target; /* ... at this address */
-	int lfd[2];                  /* our listeners */
-	uint16_t lport[2];
-	int pending[2];              /* connections still being made */
-	msec_t deadline[2];          /* ... until then */
-	uint16_t origin_port;        /* from the origin's 227/229; 0 if none */
-	struct relay relay;          /* the connected sockets */
-	int answered;                /* the client has its reply already */
-	int prelim;                  /* the origin said 1xx: data is moving */
-	int aborted;                 /* we cut the data connections */
-	msec_t last_progress;
-	int unacked;                 /* client data not yet acknowledged */
-};
-
-struct session {
-	const struct sess_setup *su;
-	const struct conf *cf;
-	int cin, cout, ofd;
-	struct linebuf cl, ol;
-	struct telnet telnet;   /* the client's Telnet state */
-	size_t junk;            /* client bytes since its last valid line */
-	unsigned bad_lines;     /* invalid lines in a row */
-	uint64_t client_bytes;  /* everything the client sent */
-	char clbuf[FTPR_LINE_MAX];
-	char olbuf[FTPR_REPLY_LINE_MAX];
-	struct outbuf to_client, to_origin;
-	struct proto_reply rs;
-	enum pend pend[SESS_PENDING_MAX];
-	unsigned pend_head, pend_n;
-	struct datachan dc;
-	int origin_no_epsv;
-	int origin_no_eprt;
-	int epsv_all;
-	int pasv_proven;    /* the origin gave a passive port since login */
-	char dc_refusal[SESS_REPLY_ROOM]; /* for the next transfer command */
-	int held;           /* a completion reply waits for its data */
-	int drain_poll;     /* ... for the client to acknowledge it */
-	int swallow;        /* drop the origin's current reply */
-	int client_blocked; /* a client line waits for its turn */
-	int origin_blocked; /* an origin line waits for room */
-	int client_eof, origin_eof;
-	msec_t client_eof_deadline; /* replies still owed to a closed client */
-	int ending;
-	msec_t end_deadline;
-	int exit_code;
-	int last_code;      /* last reply code passed to the client */
-	msec_t last_client;
-	msec_t greet_deadline;
-	char injected_text[256];
-	unsigned long transfers;
-	uint64_t bytes_up, bytes_down;
-};
 
 static struct session sess;
-static char sess_buf_up[FTPR_DATA_BUF], sess_buf_down[FTPR_DATA_BUF];
 static volatile sig_atomic_t sess_signal;
 
-static msec_t sess_now(void)
+msec_t sess_now(void)
 {
 	struct timespec ts;
 
@@ -155,7 +58,7 @@ static size_t out_room(const struct outbuf *o)
 	return sizeof(o->data) - o->len;
 }
 
-static int out_put(struct outbuf *o, const char *p, size_t n)
+int out_put(struct outbuf *o, const char *p, size_t n)
 {
 	if (n > out_room(o))
 		return -1;
@@ -196,7 +99,7 @@ static int sess_flush_client(struct session *s)
 	return -1;
 }
 
-static int atoi_code(const char *line)
+int sess_code(const char *line)
 {
 	if (line[0] < '1' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
 	    line[2] < '0' || line[2] > '9')
@@ -204,10 +107,7 @@ static int atoi_code(const char *line)
 	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 }
 
-/* One reply of our own to the client. */
-static void sess_reply(struct session *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void sess_reply(struct session *s, const char *fmt, ...)
+void sess_reply(struct session *s, const char *fmt, ...)
 {
 	char line[SESS_REPLY_ROOM];
 	va_list ap;
@@ -222,7 +122,7 @@ static void sess_reply(struct session *s, const char *fmt, ...)
 		n = (int)sizeof(line) - 3;
 	if (out_line(&s->to_client, line, (size_t)n) < 0)
 		log_msg(LOG_WARNING, "client is not reading; reply dropped");
-	s->last_code = atoi_code(line);
+	s->last_code = sess_code(line);
 }
 
 /* Stop relaying; tell the client why (if anything), flush, then exit. */
@@ -244,7 +144,7 @@ static enum pend pend_head(const struct session *s)
 	return s->pend_n > 0 ? s->pend[s->pend_head] : PEND_NONE;
 }
 
-static void pend_push(struct session *s, enum pend p)
+void pend_push(struct session *s, enum pend p)
 {
 	/* Callers check pend_n < SESS_PENDING_MAX first. */
 	s->pend[(s->pend_head + s->pend_n) % SESS_PENDING_MAX] = p;
@@ -259,556 +159,7 @@ static void pend_pop(struct session *s)
 	s->pend_n--;
 }
 
-/* ---- data channel ----------------------------------------------------- */
-
-static void dc_close(struct session *s)
-{
-	struct datachan *dc = &s->dc;
-
-	relay_close_pipes(&dc->relay);
-	for (int side = 0; side < 2; side++) {
-		if (dc->lfd[side] >= 0)
-			close(dc->lfd[side]);
-		if (dc->pending[side] >= 0)
-			close(dc->pending[side]);
-		if (dc->relay.fd[side] >= 0)
-			close(dc->relay.fd[side]);
-		dc->lfd[side] = dc->pending[side] = -1;
-		dc->deadline[side] = 0;
-	}
-	relay_init(&dc->relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up),
-		   FTPR_PIPE_SIZE);
-	dc->state = DC_NONE;
-	dc->answered = 0;
-	dc->prelim = 0;
-	dc->aborted = 0;
-	dc->origin_port = 0;
-}
-
-/* Every byte from the origin is at the client, acknowledged, and the
- * client has its EOF.  Bytes still in our send queue are not "at the
- * client": a 226 before they are acknowledged would start the idle clock
- * while a slow client is still reading (vsftpd lingers for the same
- * reason).  The queue emptying counts as progress for the data timeout. */
-static int dc_drained(struct session *s)
-{
-	struct datachan *dc = &s->dc;
-	int q;
-
-	s->drain_poll = 0;
-	if (dc->aborted)
-		return 1;
-	if (dc->relay.fd[RELAY_CLIENT] < 0 || !relay_dir_done(&dc->relay, RELAY_ORIGIN))
-		return 0;
-	q = net_unacked(dc->relay.fd[RELAY_CLIENT]);
-	if (q > 0) {
-		if (q != dc->unacked) {
-			dc->unacked = q;
-			dc->last_progress = sess_now();
-		}
-		s->drain_poll = 1; /* no event says "acknowledged": poll */
-		return 0;
-	}
-	return 1;
-}
-
-static int dc_transfer_running(const struct session *s)
-{
-	return s->dc.state == DC_TRANSFER && !s->dc.aborted;
-}
-
-/* The transfer's completion reply is about to reach the client. */
-static void dc_transfer_end(struct session *s)
-{
-	if (s->dc.state != DC_TRANSFER)
-		return;
-	s->transfers++;
-	s->bytes_up += s->dc.relay.dir[RELAY_CLIENT].bytes;
-	s->bytes_down += s->dc.relay.dir[RELAY_ORIGIN].bytes;
-	dc_close(s);
-	/* Idle time counts from the end of the transfer. */
-	s->last_client = sess_now();
-}
-
-/* Cut both data connections with a reset, so that the origin reports the
- * transfer as failed instead of taking a truncated upload as complete. */
-static void dc_abort(struct session *s, const char *why)
-{
-	struct datachan *dc = &s->dc;
-
-	log_msg(LOG_WARNING, "data transfer aborted: %s", why);
-	for (int side = 0; side < 2; side++) {
-		if (dc->relay.fd[side] >= 0) {
-			net_abort(dc->relay.fd[side]);
-			dc->relay.fd[side] = -1;
-		}
-		if (dc->pending[side] >= 0) {
-			net_abort(dc->pending[side]);
-			dc->pending[side] = -1;
-		}
-		if (dc->lfd[side] >= 0) {
-			close(dc->lfd[side]);
-			dc->lfd[side] = -1;
-		}
-	}
-	dc->aborted = 1;
-	s->last_client = sess_now();
-}
-
-/* Setting up the data channel failed: the client gets the reply now, or,
- * when it was answered at once (dc_setup()), with its next transfer
- * command; a reply now would answer a command it never sent. */
-static void dc_fail(struct session *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void dc_fail(struct session *s, const char *fmt, ...)
-{
-	char line[SESS_REPLY_ROOM];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	s->pasv_proven = 0; /* the next one waits for the origin again */
-	if (!s->dc.answered) {
-		sess_reply(s, "%s", line);
-	} else if (line[0] == '4' || line[0] == '5') {
-		snprintf(s->dc_refusal, sizeof(s->dc_refusal), "%s", line);
-	} else {
-		snprintf(s->dc_refusal, sizeof(s->dc_refusal), "425 The origin "
-			 "gave no data port: %.200s", line);
-	}
-	dc_close(s);
-}
-
-static const char *dc_side_name(int side)
-{
-	return side == RELAY_CLIENT ? "client" : "origin";
-}
-
-/* Start connecting one side's data connection. */
-static int dc_connect(struct session *s, int side, const struct net_addr *to,
-		      const struct net_addr *from)
-{
-	struct datachan *dc = &s->dc;
-	char who[FTPR_ADDRSTR_MAX];
-	int fd = net_connect_start(to, from);
-
-	if (fd < 0) {
-		log_msg(LOG_WARNING, "cannot connect to %s data address %s: %s",
-			dc_side_name(side), net_addr_str(to, who, sizeof(who)),
-			strerror(errno));
-		return -1;
-	}
-	dc->pending[side] = fd;
-	dc->deadline[side] = sess_now() + SESS_MS(s->cf->connect_timeout);
-	return 0;
-}
-
-/* Does the origin connect to us (active mode towards the origin)? */
-static int dc_origin_active(const struct session *s)
-{
-	switch (s->cf->origin_data_mode) {
-	case ORIGIN_DATA_ACTIVE:
-		return 1;
-	case ORIGIN_DATA_CLIENT:
-		return s->dc.client_active;
-	default:
-		return 0;
-	}
-}
-
-/* Send the origin the command that sets up its side of the data channel:
- * EPSV (PASV where refused), or EPRT (PORT where refused) in active mode. */
-static int dc_ask_origin(struct session *s)
-{
-	struct datachan *dc = &s->dc;
-	char line[128];
-	int n;
-
-	if (!dc_origin_active(s)) {
-		int epsv = !s->origin_no_epsv;
-
-		out_put(&s->to_origin, epsv ? "EPSV\r\n" : "PASV\r\n", 6);
-		pend_push(s, epsv ? PEND_EPSV : PEND_PASV);
-		dc->state = DC_ASKED;
-		return 0;
-	}
-	if (dc->lfd[RELAY_ORIGIN] < 0) {
-		dc->lfd[RELAY_ORIGIN] = net_listen_range(&s->su->origin_local,
-							 s->cf->pasv_lo, s->cf->pasv_hi,
-							 &dc->lport[RELAY_ORIGIN]);
-		if (dc->lfd[RELAY_ORIGIN] < 0) {
-			log_msg(LOG_WARNING, "no port free in %u-%u for the origin: %s",
-				s->cf->pasv_lo, s->cf->pasv_hi, strerror(errno));
-			return -1;
-		}
-	}
-	if (!s->origin_no_eprt) {
-		char host[FTPR_ADDRSTR_MAX];
-
-		net_host_str(&s->su->origin_local, host, sizeof(host));
-		n = proto_format_eprt(line, sizeof(line),
-				      net_family(&s->su->origin_local) == AF_INET6 ? 2 : 1,
-				      host, dc->lport[RELAY_ORIGIN]);
-		pend_push(s, PEND_EPRT);
-	} else {
-		uint8_t v4[4];
-
-		if (net_ipv4(&s->su->origin_local, v4) < 0) {
-			log_msg(LOG_WARNING, "origin refuses EPRT and PORT cannot "
-				"name an IPv6 address");
-			return -1;
-		}
-		n = proto_format_port(line, sizeof(line), v4, dc->lport[RELAY_ORIGIN]);
-		pend_push(s, PEND_PORT);
-	}
-	out_put(&s->to_origin, line, (size_t)n);
-	dc->state = DC_ASKED;
-	return 0;
-}
-
-/* Answer the client's PASV/EPSV/PORT/EPRT. */
-static void dc_answer(struct session *s)
-{
-	struct datachan *dc = &s->dc;
-	char line[128];
-	uint8_t v4[4];
-	int n = -1;
-
-	dc->answered = 1;
-	switch (dc->client_cmd) {
-	case CMD_EPSV:
-		n = proto_format_229(line, sizeof(line), dc->lport[RELAY_CLIENT]);
-		break;
-	case CMD_PASV:
-		net_ipv4(s->cf->has_pasv_address ? &s->cf->pasv_address :
-			 &s->su->client_local, v4); /* checked when PASV came */
-		n = proto_format_227(line, sizeof(line), v4, dc->lport[RELAY_CLIENT]);
-		break;
-	default:
-		n = snprintf(line, sizeof(line), "200 %s command successful.\r\n",
-			     dc->client_cmd == CMD_PORT ? "PORT" : "EPRT");
-		break;
-	}
-	if (n > 0 && out_put(&s->to_client, line, (size_t)n) == 0)
-		s->last_code = atoi_code(line);
-}
-
-/* Both sides are arranged: the transfer command may go to the origin. */
-static void dc_ready(struct session *s)
-{
-	s->dc.state = DC_READY;
-	if (!s->dc.answered)
-		dc_answer(s);
-}
-
-/* The origin answered our EPSV/PASV/EPRT/PORT. */
-static void dc_origin_answered(struct session *s, enum pend kind, int code)
-{
-	struct datachan *dc = &s->dc;
-	struct net_addr a;
-
-	if (dc->state != DC_ASKED)
-		return;
-	if ((kind == PEND_EPSV || kind == PEND_EPRT) && (code == 500 || code == 502)) {
-		log_msg(LOG_INFO, "origin refuses %s; using %s from now on",
-			kind == PEND_EPSV ? "EPSV" : "EPRT",
-			kind == PEND_EPSV ? "PASV" : "PORT");
-		if (kind == PEND_EPSV)
-			s->origin_no_epsv = 1;
-		else
-			s->origin_no_eprt = 1;
-		if (dc_ask_origin(s) < 0)
-			dc_fail(s, "425 Cannot arrange a data connection with the origin.");
-		return;
-	}
-	if (kind == PEND_EPRT || kind == PEND_PORT) {
-		if (code >= 200 && code < 300)
-			dc_ready(s);
-		else
-			dc_fail(s, "%s", s->injected_text);
-		return;
-	}
-	if ((code != 227 && code != 229) || dc->origin_port == 0) {
-		if (code == 227 || code == 229) {
-			log_msg(LOG_WARNING, "cannot parse the origin's passive reply: %s",
-				s->injected_text);
-			dc_fail(s, "425 Cannot parse the origin's passive reply.");
-		} else {
-			/* Not logged in, and the like: the client should see
-			 * the origin's own answer. */
-			dc_fail(s, "%s", s->injected_text);
-		}
-		return;
-	}
-	/* SECURITY: only the port of the origin's reply is used; the
-	 * address is always the origin's control address, so an origin
-	 * cannot make us connect anywhere else (NAT, or malice). */
-	if (dc->origin_port < 1024) {
-		log_msg(LOG_WARNING, "origin offered privileged data port %u; refused",
-			dc->origin_port);
-		dc_fail(s, "425 Origin offered an invalid data port.");
-		return;
-	}
-	a = s->su->origin_peer;
-	net_set_port(&a, dc->origin_port);
-	if (dc_connect(s, RELAY_ORIGIN, &a, NULL) < 0) {
-		dc_fail(s, "425 Cannot open data connection to the origin.");
-		return;
-	}
-	dc->state = DC_CONNECTING;
-	s->pasv_proven = 1;
-}
-
-/* A data connection we started is up, or failed. */
-static void dc_connected(struct session *s, int side)
-{
-	struct datachan *dc = &s->dc;
-	int fd = dc->pending[side];
-	int err = net_connect_result(fd);
-
-	dc->pending[side] = -1;
-	if (err != 0) {
-		char why[128];
-
-		close(fd);
-		snprintf(why, sizeof(why), "cannot connect to the %s's data port: %s",
-			 dc_side_name(side), strerror(err));
-		if (dc->state == DC_TRANSFER) {
-			dc_abort(s, why);
-		} else {
-			log_msg(LOG_WARNING, "%s", why);
-			dc_fail(s, "425 Cannot open data connection to the origin.");
-		}
-		return;
-	}
-	dc->relay.fd[side] = fd;
-	dc->last_progress = sess_now();
-	if (dc->state == DC_CONNECTING)
-		dc_ready(s);
-}
-
-/* A connection to one of our listeners. */
-static void dc_accept(struct session *s, int side)
-{
-	struct datachan *dc = &s->dc;
-	const struct net_addr *expect = side == RELAY_CLIENT ?
-		&s->su->client_peer : &s->su->origin_peer;
-	struct net_addr peer;
-	char who[FTPR_ADDRSTR_MAX];
-	int fd;
-
-	peer.len = sizeof(peer.ss);
-	fd = accept4(dc->lfd[side], (struct sockaddr *)&peer.ss, &peer.len,
-		     SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-			/* EMFILE and the like would wake select() forever. */
-			char why[96];
-
-			snprintf(why, sizeof(why), "accept: %s", strerror(errno));
-			if (dc->state == DC_TRANSFER) {
-				dc_abort(s, why);
-			} else {
-				log_msg(LOG_ERR, "%s", why);
-				close(dc->lfd[side]);
-				dc->lfd[side] = -1;
-			}
-		}
-		return;
-	}
-	/* SECURITY: only the client itself (or, in active mode, the origin)
-	 * may take the data connection; anyone else who races for the port
-	 * is turned away, and the listener keeps waiting. */
-	if (!net_same_host(&peer, expect)) {
-		log_msg(LOG_WARNING, "data connection from %s refused: not the %s",
-			net_addr_str(&peer, who, sizeof(who)), dc_side_name(side));
-		close(fd);
-		return;
-	}
-	dc->relay.fd[side] = fd;
-	close(dc->lfd[side]);
-	dc->lfd[side] = -1;
-	dc->last_progress = sess_now();
-}
-
-/* The origin said 1xx: data is about to move. */
-static void dc_prelim(struct session *s)
-{
-	struct datachan *dc = &s->dc;
-
-	if (dc->prelim)
-		return;
-	dc->prelim = 1;
-	dc->last_progress = sess_now();
-	/* Active client: only now do we connect to it, from the address it
-	 * reached us at. */
-	if (dc->client_active && dc->relay.fd[RELAY_CLIENT] < 0 &&
-	    dc->pending[RELAY_CLIENT] < 0) {
-		struct net_addr from = s->su->client_local;
-
-		net_unmap(&from);
-		net_set_port(&from, 0);
-		if (dc_connect(s, RELAY_CLIENT, &dc->client_target, &from) < 0)
-			dc_abort(s, "cannot connect to the client");
-	}
-}
-
 /* ---- client commands -------------------------------------------------- */
-
-static int sess_client_family(const struct session *s)
-{
-	return net_family(&s->su->client_peer);
-}
-
-/* The client's side of a new data channel: check it, then ask the origin. */
-static void dc_setup(struct session *s, enum proto_cmd cmd)
-{
-	const struct conf *cf = s->cf;
-
-	s->dc.client_cmd = cmd;
-	if (!s->dc.client_active) {
-		s->dc.lfd[RELAY_CLIENT] = net_listen_range(&s->su->client_local,
-							   cf->pasv_lo, cf->pasv_hi,
-							   &s->dc.lport[RELAY_CLIENT]);
-		if (s->dc.lfd[RELAY_CLIENT] < 0) {
-			log_msg(LOG_WARNING, "no passive port free in %u-%u: %s",
-				cf->pasv_lo, cf->pasv_hi, strerror(errno));
-			sess_reply(s, "425 No passive port available; try again later.");
-			dc_close(s);
-			return;
-		}
-	}
-	if (dc_ask_origin(s) < 0) {
-		sess_reply(s, "425 No data port available; try again later.");
-		dc_close(s);
-		return;
-	}
-	/* An origin that gave us a passive port since the login will give
-	 * another: answer now, and let the client's connect and transfer
-	 * command travel while the origin answers (one round trip less per
-	 * transfer).  Until the origin has answered, the client's next
-	 * command waits; if the origin fails after all, that command gets
-	 * the 425 (dc_fail()). */
-	if (s->pasv_proven && !dc_origin_active(s))
-		dc_answer(s);
-}
-
-/* PASV or EPSV from the client. */
-static void sess_passive(struct session *s, enum proto_cmd cmd,
-			 const char *arg, size_t arglen)
-{
-	const struct conf *cf = s->cf;
-	uint8_t v4[4];
-	int fam = sess_client_family(s);
-
-	if (cmd == CMD_EPSV && arglen > 0) {
-		if (arglen == 3 && strncasecmp(arg, "ALL", 3) == 0) {
-			/* RFC 2428: from now on only EPSV sets up data. */
-			s->epsv_all = 1;
-			sess_reply(s, "200 EPSV ALL ok.");
-			return;
-		}
-		if (arglen != 1 || (arg[0] != '1' && arg[0] != '2')) {
-			sess_reply(s, "501 Syntax error in EPSV argument.");
-			return;
-		}
-		if ((arg[0] == '1' && fam != AF_INET) ||
-		    (arg[0] == '2' && fam != AF_INET6)) {
-			sess_reply(s, "522 Network protocol not supported, use (%d)",
-				   fam == AF_INET6 ? 2 : 1);
-			return;
-		}
-	}
-	if (cmd == CMD_PASV) {
-		if (s->epsv_all) {
-			sess_reply(s, "500 PASV not allowed after EPSV ALL.");
-			return;
-		}
-		if (net_ipv4(cf->has_pasv_address ? &cf->pasv_address :
-			     &s->su->client_local, v4) < 0) {
-			sess_reply(s, "425 PASV cannot name an IPv6 address; use EPSV.");
-			return;
-		}
-	}
-	if (fam != AF_INET && fam != AF_INET6) {
-		sess_reply(s, "425 Cannot open a data listener for this client.");
-		return;
-	}
-	dc_close(s);
-	s->dc_refusal[0] = '\0';
-	s->dc.client_active = 0;
-	dc_setup(s, cmd);
-}
-
-/* PORT or EPRT from the client. */
-static void sess_active(struct session *s, enum proto_cmd cmd,
-			const char *arg, size_t arglen)
-{
-	const char *name = cmd == CMD_PORT ? "PORT" : "EPRT";
-	int fam = sess_client_family(s);
-	struct net_addr target;
-	char who[FTPR_ADDRSTR_MAX];
-	uint16_t port;
-
-	if (s->epsv_all) {
-		sess_reply(s, "500 %s not allowed after EPSV ALL.", name);
-		return;
-	}
-	if (cmd == CMD_PORT) {
-		uint8_t v4[4];
-		char text[INET_ADDRSTRLEN];
-
-		if (proto_parse_port(arg, arglen, v4, &port) < 0) {
-			sess_reply(s, "501 Syntax error in PORT argument.");
-			return;
-		}
-		if (fam != AF_INET) {
-			sess_reply(s, "522 Network protocol not supported, use (2)");
-			return;
-		}
-		snprintf(text, sizeof(text), "%u.%u.%u.%u", v4[0], v4[1], v4[2], v4[3]);
-		net_parse_literal(text, &target);
-	} else {
-		char text[FTPR_ADDRSTR_MAX];
-		int proto, r;
-
-		r = proto_parse_eprt(arg, arglen, &proto, text, sizeof(text), &port);
-		if (r == -2 || (r == 0 && proto != (fam == AF_INET6 ? 2 : 1))) {
-			/* RFC 2428: name the protocol this connection can use. */
-			sess_reply(s, "522 Network protocol not supported, use (%d)",
-				   fam == AF_INET6 ? 2 : 1);
-			return;
-		}
-		if (r < 0 || net_parse_literal(text, &target) < 0 ||
-		    net_family(&target) != (proto == 2 ? AF_INET6 : AF_INET)) {
-			sess_reply(s, "501 Syntax error in EPRT argument.");
-			return;
-		}
-	}
-	net_set_port(&target, port);
-	/* SECURITY: no FTP bounce (RFC 2577): we connect only to the
-	 * client's own address, and never to a privileged port. */
-	if (!net_same_host(&target, &s->su->client_peer)) {
-		log_msg(LOG_WARNING, "%s to %s refused: not the client's address",
-			name, net_addr_str(&target, who, sizeof(who)));
-		sess_reply(s, "500 Illegal %s command: the address must be your own.",
-			   name);
-		return;
-	}
-	if (port < 1024) {
-		log_msg(LOG_WARNING, "%s to privileged port %u refused", name, port);
-		sess_reply(s, "500 Illegal %s command: the port must be 1024 or above.",
-			   name);
-		return;
-	}
-	dc_close(s);
-	s->dc_refusal[0] = '\0';
-	s->dc.client_active = 1;
-	s->dc.client_target = target;
-	dc_setup(s, cmd);
-}
-
 
 /* Relay a client line to the origin, Telnet-escaped (IAC IAC). */
 static void sess_forward(struct session *s, const char *line, size_t len)
@@ -857,11 +208,11 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 	switch (cmd) {
 	case CMD_PASV:
 	case CMD_EPSV:
-		sess_passive(s, cmd, arg, arglen);
+		dc_passive(s, cmd, arg, arglen);
 		return;
 	case CMD_PORT:
 	case CMD_EPRT:
-		sess_active(s, cmd, arg, arglen);
+		dc_active(s, cmd, arg, arglen);
 		return;
 	case CMD_USER:
 		log_msg(LOG_INFO, "USER %.*s", (int)(arglen > 64 ? 64 : arglen), arg);
@@ -1214,10 +565,7 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 	s->ofd = su->origin;
 	lb_init(&s->cl, s->clbuf, sizeof(s->clbuf), FTPR_LINE_MAX);
 	lb_init(&s->ol, s->olbuf, sizeof(s->olbuf), FTPR_REPLY_LINE_MAX);
-	s->dc.lfd[0] = s->dc.lfd[1] = -1;
-	s->dc.pending[0] = s->dc.pending[1] = -1;
-	relay_init(&s->dc.relay, sess_buf_up, sess_buf_down, sizeof(sess_buf_up),
-		   FTPR_PIPE_SIZE);
+	dc_init(s);
 	s->last_client = sess_now();
 	s->greet_deadline = s->last_client + SESS_MS(s->cf->connect_timeout);
 	pend_push(s, PEND_GREETING);
