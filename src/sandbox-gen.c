@@ -40,7 +40,7 @@ static const struct {
 	ALLOW(clock_gettime),       /* not reached: sess_now() where the vDSO
 				     * cannot read the clock source (some VMs) */
 	ALLOW(exit_group),
-	/* session.c dc_*(): data listeners and connections; socket() is
+	/* datachan.c dc_*(): data listeners and connections; socket() is
 	 * limited to TCP below. */
 	ALLOW(bind),
 	ALLOW(listen),
@@ -102,7 +102,7 @@ static int gen_rules(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 				      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ops[i]));
 	}
-	/* session.c dc_drained(): how much of a download the client has not
+	/* datachan.c dc_drained(): how much of a download the client has not
 	 * acknowledged yet (SIOCOUTQ); no other ioctl. */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
