@@ -617,39 +617,7 @@ PY
 	lport=$(one_port_apart)
 	relay_start --pasv-ports "$lport-$lport"
 	make_random_bytes "$ORIGIN_ROOT/f.bin" 300007
-	run timeout 60 "$PYTHON" - "$RELAY_PORT" "$lport" <<'PY'
-import ftplib, hashlib, socket, sys
-relay, busy = int(sys.argv[1]), int(sys.argv[2])
-blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a listener still blocks
-blocker.bind(("127.0.0.1", busy))
-blocker.listen(1)
-f = ftplib.FTP()
-f.connect("127.0.0.1", relay, timeout=15)
-f.login()
-f.voidcmd("TYPE I")
-try:
-    print("busy=" + f.sendcmd("PASV"))
-except ftplib.error_temp as e:
-    print("busy=%s" % e)
-print("noop=" + f.sendcmd("NOOP"))
-blocker.close()
-resp = f.sendcmd("PASV")
-print("free=" + resp)
-host, port = ftplib.parse227(resp)
-data = socket.create_connection((host, port), timeout=15)
-print("retr=" + f.sendcmd("RETR f.bin"))
-h = hashlib.sha256()
-while True:
-    b = data.recv(65536)
-    if not b:
-        break
-    h.update(b)
-data.close()
-print("final=" + f.voidresp())
-print("sha256=" + h.hexdigest())
-f.quit()
-PY
+	run timeout 60 "$PYTHON" "$TEST_LIB_DIR/busy_port.py" PASV "$RELAY_PORT" "$lport" f.bin
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "busy=425 No passive port available; try again later." ]
@@ -668,43 +636,7 @@ PY
 	lport=$(one_port_apart)
 	relay_start --origin-data-mode active --pasv-ports "$lport-$lport"
 	make_random_bytes "$ORIGIN_ROOT/f.bin" 300007
-	run timeout 60 "$PYTHON" - "$RELAY_PORT" "$lport" <<'PY'
-import ftplib, hashlib, socket, sys
-relay, busy = int(sys.argv[1]), int(sys.argv[2])
-blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a listener still blocks
-blocker.bind(("127.0.0.1", busy))
-blocker.listen(1)
-f = ftplib.FTP()
-f.connect("127.0.0.1", relay, timeout=15)
-f.login()
-f.voidcmd("TYPE I")
-me = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-me.bind(("127.0.0.1", 0))
-me.listen(1)
-me.settimeout(15)
-p = me.getsockname()[1]
-cmd = "PORT 127,0,0,1,%d,%d" % (p >> 8, p & 255)
-try:
-    print("busy=" + f.sendcmd(cmd))
-except ftplib.error_temp as e:
-    print("busy=%s" % e)
-print("noop=" + f.sendcmd("NOOP"))
-blocker.close()
-print("free=" + f.sendcmd(cmd))
-print("retr=" + f.sendcmd("RETR f.bin"))
-data, _ = me.accept()
-h = hashlib.sha256()
-while True:
-    b = data.recv(65536)
-    if not b:
-        break
-    h.update(b)
-data.close()
-print("final=" + f.voidresp())
-print("sha256=" + h.hexdigest())
-f.quit()
-PY
+	run timeout 60 "$PYTHON" "$TEST_LIB_DIR/busy_port.py" PORT "$RELAY_PORT" "$lport" f.bin
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "busy=425 No data port available; try again later." ]

@@ -27,7 +27,7 @@ import socket
 import sys
 import time
 
-from rogue_common import read_all, rogue_fate
+from rogue_common import finish, run
 
 
 def main():
@@ -61,20 +61,8 @@ def main():
         return 1
     conn, peer = ls.accept()
     print("data_from=" + peer[0])
-    n, digest = read_all(conn)
-    final = ftp.getresp()
-    print("bytes=%d sha256=%s" % (n, digest))
-    print("final=" + final.splitlines()[-1])
-
-    print("rogue=" + rogue_fate(rogue, rogue_state))
-    rogue.close()
-    ftp.quit()
-    return 0
+    return finish(ftp, conn, rogue, rogue_state)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except ftplib.all_errors as e:
-        print("error=%r" % (e,))
-        sys.exit(1)
+    run(main)

@@ -20,7 +20,7 @@ import socket
 import sys
 import time
 
-from rogue_common import read_all, rogue_fate
+from rogue_common import finish, run
 
 
 def main():
@@ -52,20 +52,8 @@ def main():
     if not resp.startswith("1"):
         print("final=" + resp)
         return 1
-    n, digest = read_all(conn)
-    final = ftp.getresp()
-    print("bytes=%d sha256=%s" % (n, digest))
-    print("final=" + final.splitlines()[-1])
-
-    print("rogue=" + rogue_fate(rogue, rogue_state))
-    rogue.close()
-    ftp.quit()
-    return 0
+    return finish(ftp, conn, rogue, rogue_state)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except ftplib.all_errors as e:
-        print("error=%r" % (e,))
-        sys.exit(1)
+    run(main)

@@ -1,8 +1,10 @@
 """rogue_common.py - shared by pasv_rogue.py and active_rogue.py: read a
-data connection to its end, and find out what ftprelay did with the
-rogue connection (closed, reset, or fed it data)."""
+data connection to its end, find out what ftprelay did with the rogue
+connection (closed, reset, or fed it data), and report both."""
+import ftplib
 import hashlib
 import socket
+import sys
 import time
 
 
@@ -44,3 +46,25 @@ def rogue_fate(rogue, state, wait=5):
     if got:
         state = "data:%d" % len(got)
     return state
+
+
+def finish(ftp, conn, rogue, rogue_state):
+    """The real client's download on conn is under way: read it, then the
+    final reply, and print bytes=, final= and rogue= lines; returns 0."""
+    n, digest = read_all(conn)
+    final = ftp.getresp()
+    print("bytes=%d sha256=%s" % (n, digest))
+    print("final=" + final.splitlines()[-1])
+    print("rogue=" + rogue_fate(rogue, rogue_state))
+    rogue.close()
+    ftp.quit()
+    return 0
+
+
+def run(main):
+    """Exit with main()'s status; an FTP error prints error= and exits 1."""
+    try:
+        sys.exit(main())
+    except ftplib.all_errors as e:
+        print("error=%r" % (e,))
+        sys.exit(1)
