@@ -202,6 +202,7 @@ static int dc_ask_origin(struct session *s)
 	if (dc->lfd[RELAY_ORIGIN] < 0) {
 		dc->lfd[RELAY_ORIGIN] = net_listen_range(&s->su->origin_local,
 							 s->cf->pasv_lo, s->cf->pasv_hi,
+							 &s->su->autoports,
 							 &dc->lport[RELAY_ORIGIN]);
 		if (dc->lfd[RELAY_ORIGIN] < 0) {
 			log_msg(LOG_WARNING, "no port free in %u-%u for the origin: %s",
@@ -434,6 +435,7 @@ static void dc_setup(struct session *s, enum proto_cmd cmd)
 	if (!s->dc.client_active) {
 		s->dc.lfd[RELAY_CLIENT] = net_listen_range(&s->su->client_local,
 							   cf->pasv_lo, cf->pasv_hi,
+							   &s->su->autoports,
 							   &s->dc.lport[RELAY_CLIENT]);
 		if (s->dc.lfd[RELAY_CLIENT] < 0) {
 			log_msg(LOG_WARNING, "no passive port free in %u-%u: %s",

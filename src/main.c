@@ -85,6 +85,8 @@ int main(int argc, char **argv)
 	su.client_out = l.out;
 	net_peer(l.in, &su.client_peer);
 	net_local(l.in, &su.client_local);
+	if (cf.pasv_lo == 0)
+		ports_load(&su.autoports); /* /proc: before the lock-down */
 	main_session_id(sid, sizeof(sid));
 	log_set_session(sid, net_addr_str(&su.client_peer, who, sizeof(who)));
 

@@ -18,6 +18,7 @@
 
 #include "defs.h"
 #include "net.h"
+#include "ports.h"
 
 static int net_is_mapped(const struct net_addr *a)
 {
@@ -299,44 +300,75 @@ int net_connect_host(const char *host, uint16_t port, int early, int timeout_s,
 	return fd;
 }
 
-int net_listen_range(const struct net_addr *a, uint16_t lo, uint16_t hi,
-		     uint16_t *port)
+/* A listener on a, port p (0: the kernel's choice); -1 with errno. */
+static int net_listen_on(const struct net_addr *a, uint16_t p)
 {
 	struct net_addr b = *a;
-	uint32_t span = (uint32_t)hi - lo + 1, start = 0;
 	int fd, one = 1;
 
+	fd = socket(b.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	net_set_port(&b, p);
+	if (bind(fd, (struct sockaddr *)&b.ss, b.len) == 0 &&
+	    listen(fd, FTPR_PASV_BACKLOG) == 0)
+		return fd;
+	int e = errno;
+
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+static int net_listen_got(int fd, uint16_t *port)
+{
+	struct net_addr got;
+
+	if (net_local(fd, &got) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	*port = net_port(&got);
+	return fd;
+}
+
+int net_listen_range(const struct net_addr *a, uint16_t lo, uint16_t hi,
+		     const struct ports *autop, uint16_t *port)
+{
+	uint32_t span = (uint32_t)hi - lo + 1, r[8];
+	int fd;
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		for (unsigned i = 0; i < 8; i++)
+			r[i] = (uint32_t)getpid() * 2654435761u + i;
 	if (lo == 0) {
-		span = 1;
-	} else if (getrandom(&start, sizeof(start), GRND_NONBLOCK) < 0) {
-		start = (uint32_t)getpid();
+		/* A random port of the kernel's own range (see ports.h);
+		 * a few tries, then the kernel's choice after all. */
+		for (unsigned i = 0; autop != NULL && i < 8; i++) {
+			uint16_t p = ports_pick(autop, r[i]);
+
+			if (p == 0)
+				continue;
+			if ((fd = net_listen_on(a, p)) >= 0)
+				return net_listen_got(fd, port);
+			if (errno != EADDRINUSE && errno != EACCES)
+				return -1;
+		}
+		fd = net_listen_on(a, 0);
+		return fd < 0 ? -1 : net_listen_got(fd, port);
 	}
 	/* Start at a random port of the range so that concurrent sessions
 	 * do not all fight over the lowest one. */
 	for (uint32_t i = 0; i < span; i++) {
-		uint16_t p = lo == 0 ? 0 : (uint16_t)(lo + (start + i) % span);
-
-		fd = socket(b.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
+		fd = net_listen_on(a, (uint16_t)(lo + (r[0] + i) % span));
+		if (fd >= 0)
+			return net_listen_got(fd, port);
+		if (errno != EADDRINUSE && errno != EACCES)
 			return -1;
-		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		net_set_port(&b, p);
-		if (bind(fd, (struct sockaddr *)&b.ss, b.len) == 0 &&
-		    listen(fd, FTPR_PASV_BACKLOG) == 0) {
-			struct net_addr got;
-
-			if (net_local(fd, &got) == 0) {
-				*port = net_port(&got);
-				return fd;
-			}
-		}
-		int e = errno;
-
-		close(fd);
-		if (e != EADDRINUSE && e != EACCES) {
-			errno = e;
-			return -1;
-		}
 	}
 	errno = EADDRINUSE;
 	return -1;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "ports.h"
+
 struct net_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -48,11 +50,12 @@ int net_connect_host(const char *host, uint16_t port, int early, int timeout_s,
 int net_connect_start(const struct net_addr *a, const struct net_addr *from);
 /* After the fd became writable: 0 if connected, else an errno value. */
 int net_connect_result(int fd);
-/* Listen on the address `a` (port ignored), on a port in [lo, hi] (0-0 for
- * the kernel's choice), starting at a random point of the range.  Returns
- * a non-blocking listening fd and stores the port, or -1. */
+/* Listen on the address `a` (port ignored), on a port in [lo, hi],
+ * starting at a random point of the range; with 0-0, on a random port
+ * that autop picks (ports.h), or the kernel's choice.  Returns a
+ * non-blocking listening fd and stores the port, or -1. */
 int net_listen_range(const struct net_addr *a, uint16_t lo, uint16_t hi,
-		     uint16_t *port);
+		     const struct ports *autop, uint16_t *port);
 /* Bytes sent on a TCP socket and not yet acknowledged by the peer (plus
  * those not sent yet); 0 when unknown. */
 int net_unacked(int fd);

@@ -5,6 +5,7 @@
 
 #include "conf.h"
 #include "net.h"
+#include "ports.h"
 
 /* Everything set up before the loop starts (and before any lock-down). */
 struct sess_setup {
@@ -13,6 +14,7 @@ struct sess_setup {
 	int origin;                /* connected origin control connection */
 	struct net_addr client_peer, client_local;
 	struct net_addr origin_peer, origin_local;
+	struct ports autoports;    /* where listeners go without --pasv-ports */
 };
 
 /* Install the signal handlers (SIGPIPE ignored; SIGTERM, SIGINT and

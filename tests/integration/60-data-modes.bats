@@ -15,6 +15,13 @@ setup() {
 }
 
 teardown() {
+	# Put back the port range a test narrowed.
+	local k
+	for k in ip_local_port_range ip_local_reserved_ports; do
+		if [ -f "$T/$k" ]; then
+			cat "$T/$k" >"/proc/sys/net/ipv4/$k"
+		fi
+	done
 	common_teardown
 }
 
@@ -649,6 +656,55 @@ PY
 	# the refused attempt never reached the origin; the second did, on the one port
 	expect_origin_cmds "$ORIGIN_LOG" "EPRT \|1\|127\.0\.0\.1\|$lport\|"
 	wait_no_ftprelay
+}
+
+@test "without --pasv-ports the data listeners take ports of the kernel's ephemeral range, never a reserved one" {
+	[ -w /proc/sys/net/ipv4/ip_local_reserved_ports ] || fail "needs root to set net.ipv4.ip_local_*"
+	cat /proc/sys/net/ipv4/ip_local_port_range >"$T/ip_local_port_range"
+	cat /proc/sys/net/ipv4/ip_local_reserved_ports >"$T/ip_local_reserved_ports"
+	origin_start
+	relay_start
+	make_random_bytes "$ORIGIN_ROOT/f.bin" 70001
+	# 1000 ports, the lower 900 reserved: a pick that ignored the
+	# reservation would land there nine times in ten
+	echo "40000 40999" >/proc/sys/net/ipv4/ip_local_port_range
+	echo "40000-40899" >/proc/sys/net/ipv4/ip_local_reserved_ports
+	run timeout 60 "$PYTHON" - "$RELAY_PORT" <<'PY'
+import ftplib, hashlib, socket, sys
+for i in range(5):
+    f = ftplib.FTP()
+    f.connect("127.0.0.1", int(sys.argv[1]), timeout=15)
+    f.login()
+    f.voidcmd("TYPE I")
+    for cmd in ("PASV", "EPSV"):
+        resp = f.sendcmd(cmd)
+        if cmd == "PASV":
+            port = ftplib.parse227(resp)[1]
+        else:
+            port = ftplib.parse229(resp, ("127.0.0.1", 0))[1]
+        data = socket.create_connection(("127.0.0.1", port), timeout=15)
+        f.sendcmd("RETR f.bin")
+        h = hashlib.sha256()
+        while True:
+            b = data.recv(65536)
+            if not b:
+                break
+            h.update(b)
+        data.close()
+        f.voidresp()
+        print("port=%d sha256=%s" % (port, h.hexdigest()))
+    f.quit()
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 10 ]
+	local line port
+	for line in "${lines[@]}"; do
+		port=${line#port=}
+		port=${port%% *}
+		((port >= 40900 && port <= 40999)) || fail "port $port is reserved or outside the range"
+		[ "${line#* }" = "sha256=$(sha256_of "$ORIGIN_ROOT/f.bin")" ]
+	done
 }
 
 # ------------------------------------------------------- PASV from IPv6
