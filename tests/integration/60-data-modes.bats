@@ -669,8 +669,10 @@ PY
 	# reservation would land there nine times in ten
 	echo "40000 40999" >/proc/sys/net/ipv4/ip_local_port_range
 	echo "40000-40899" >/proc/sys/net/ipv4/ip_local_reserved_ports
-	run timeout 60 "$PYTHON" - "$RELAY_PORT" <<'PY'
-import ftplib, hashlib, socket, sys
+	run timeout 60 "$PYTHON" - "$RELAY_PORT" "$TEST_LIB_DIR" <<'PY'
+import ftplib, socket, sys
+sys.path.insert(0, sys.argv[2])
+from rogue_common import read_all
 for i in range(5):
     f = ftplib.FTP()
     f.connect("127.0.0.1", int(sys.argv[1]), timeout=15)
@@ -684,15 +686,9 @@ for i in range(5):
             port = ftplib.parse229(resp, ("127.0.0.1", 0))[1]
         data = socket.create_connection(("127.0.0.1", port), timeout=15)
         f.sendcmd("RETR f.bin")
-        h = hashlib.sha256()
-        while True:
-            b = data.recv(65536)
-            if not b:
-                break
-            h.update(b)
-        data.close()
+        _, digest = read_all(data)
         f.voidresp()
-        print("port=%d sha256=%s" % (port, h.hexdigest()))
+        print("port=%d sha256=%s" % (port, digest))
     f.quit()
 PY
 	echo "$output"

@@ -18,9 +18,10 @@ usage: busy_port.py PASV|PORT RELAY_PORT BUSY_PORT FILE
 """
 
 import ftplib
-import hashlib
 import socket
 import sys
+
+from rogue_common import read_all
 
 
 def main():
@@ -56,15 +57,9 @@ def main():
     else:
         print("retr=" + f.sendcmd("RETR " + name))
         data, _ = me.accept()
-    h = hashlib.sha256()
-    while True:
-        b = data.recv(65536)
-        if not b:
-            break
-        h.update(b)
-    data.close()
+    _, digest = read_all(data)
     print("final=" + f.voidresp())
-    print("sha256=" + h.hexdigest())
+    print("sha256=" + digest)
     f.quit()
 
 

@@ -1,6 +1,7 @@
-"""rogue_common.py - shared by pasv_rogue.py and active_rogue.py: read a
-data connection to its end, find out what ftprelay did with the rogue
-connection (closed, reset, or fed it data), and report both."""
+"""rogue_common.py - shared by the test clients: read a data connection
+to its end (read_all, also for busy_port.py and inline clients); and for
+pasv_rogue.py and active_rogue.py, find out what ftprelay did with the
+rogue connection (closed, reset, or fed it data), and report both."""
 import ftplib
 import hashlib
 import socket
