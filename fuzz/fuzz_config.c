@@ -1,7 +1,7 @@
 /* fuzz_config.c - libFuzzer target for the pure parts of the config
  * parser: "key = value" lines, HOST[:PORT] and LOW-HIGH, and cfg_set(),
  * each checked against a plain model of what conf.h documents. */
-/* FUZZ_SOURCES: conf.c net.c */
+/* FUZZ_SOURCES: conf.c net.c ports.c */
 #include "config.h"
 
 #include "conf.h"
