@@ -49,7 +49,7 @@ static const struct {
 	ALLOW(getsockopt),          /* net_connect_result(): SO_ERROR */
 	ALLOW(setsockopt),          /* SO_REUSEADDR, SO_LINGER, TCP_NODELAY */
 	ALLOW(getsockname),         /* net_listen_range(): the port we got */
-	ALLOW(getrandom),           /* net_listen_range(): random start */
+	ALLOW(getrandom),           /* net_listen_range(): a random port */
 	/* relay.c: zero-copy data path. */
 	ALLOW(splice),
 	ALLOW(pipe2),

@@ -570,6 +570,33 @@ PY
 	[ "${lines[5]}" = "200 NOOP ok." ]
 }
 
+@test "an active client (PORT) fetches 20 files in one ftplib session intact, most of its PORTs answered before the origin's 229" {
+	origin_start
+	relay_start
+	make_random_bytes "$ORIGIN_ROOT/s.bin" 70001
+	run timeout 120 "$PYTHON" - "$RELAY_PORT" "$(sha256_of "$ORIGIN_ROOT/s.bin")" <<'PY'
+import ftplib, hashlib, sys
+ftp = ftplib.FTP()
+ftp.connect("127.0.0.1", int(sys.argv[1]), timeout=20)
+ftp.login("anonymous", "test@example.com")
+ftp.set_pasv(False)  # PORT from the client
+ok = 0
+for i in range(20):
+    h = hashlib.sha256()
+    ftp.retrbinary("RETR s.bin", h.update)
+    ok += h.hexdigest() == sys.argv[2]
+print("intact=%d" % ok)
+print("quit=" + ftp.quit()[:3])
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx 'intact=20' <<<"$output"
+	grep -qx 'quit=221' <<<"$output"
+	# the origin was asked in passive mode every time
+	[ "$(grep -c 'FTP command: Client "127.0.0.1", "EPSV"' "$ORIGIN_LOG")" -eq 20 ]
+	grep -q 'session end: 20 transfers, 1400020 bytes to client' "$RELAY_LOG"
+}
+
 @test "300 small files in one ftplib session (PASV, most of them answered before the origin's 229) arrive intact" {
 	origin_start
 	relay_start
