@@ -574,20 +574,8 @@ PY
 	origin_start
 	relay_start
 	make_random_bytes "$ORIGIN_ROOT/s.bin" 70001
-	run timeout 120 "$PYTHON" - "$RELAY_PORT" "$(sha256_of "$ORIGIN_ROOT/s.bin")" <<'PY'
-import ftplib, hashlib, sys
-ftp = ftplib.FTP()
-ftp.connect("127.0.0.1", int(sys.argv[1]), timeout=20)
-ftp.login("anonymous", "test@example.com")
-ftp.set_pasv(False)  # PORT from the client
-ok = 0
-for i in range(20):
-    h = hashlib.sha256()
-    ftp.retrbinary("RETR s.bin", h.update)
-    ok += h.hexdigest() == sys.argv[2]
-print("intact=%d" % ok)
-print("quit=" + ftp.quit()[:3])
-PY
+	run timeout 120 "$PYTHON" "$TEST_LIB_DIR/many_files.py" --active "$RELAY_PORT" s.bin 20 \
+		"$(sha256_of "$ORIGIN_ROOT/s.bin")"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	grep -qx 'intact=20' <<<"$output"
@@ -601,19 +589,8 @@ PY
 	origin_start
 	relay_start
 	make_random_bytes "$ORIGIN_ROOT/s.bin" 4099
-	run timeout 120 "$PYTHON" - "$RELAY_PORT" "$(sha256_of "$ORIGIN_ROOT/s.bin")" <<'PY'
-import ftplib, hashlib, sys
-ftp = ftplib.FTP()
-ftp.connect("127.0.0.1", int(sys.argv[1]), timeout=20)
-ftp.login("anonymous", "test@example.com")
-ok = 0
-for i in range(300):
-    h = hashlib.sha256()
-    ftp.retrbinary("RETR s.bin", h.update)
-    ok += h.hexdigest() == sys.argv[2]
-print("intact=%d" % ok)
-print("quit=" + ftp.quit()[:3])
-PY
+	run timeout 120 "$PYTHON" "$TEST_LIB_DIR/many_files.py" "$RELAY_PORT" s.bin 300 \
+		"$(sha256_of "$ORIGIN_ROOT/s.bin")"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	grep -qx 'intact=300' <<<"$output"
