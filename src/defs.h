@@ -30,9 +30,9 @@
 
 /* What a data direction's pipe grows to (F_SETPIPE_SZ) once it fills with
  * small fragments: a pipe opens at the kernel's default of 64 KiB (16
- * slots, one per socket buffer fragment).  1 MiB is the most an unprivileged process may ask
- * (fs.pipe-max-size); bench/run measured 0.22 s of proxy CPU per GiB
- * downloaded at 256 KiB and 0.175 s at 1 MiB. */
+ * slots, one per socket buffer fragment).  1 MiB is the most an
+ * unprivileged process may ask (fs.pipe-max-size); bench/run measured
+ * 0.22 s of proxy CPU per GiB downloaded at 256 KiB and 0.175 s at 1 MiB. */
 #define FTPR_PIPE_SIZE 1048576
 
 /* One buffer per data direction: it carries the first FTPR_DATA_BUF bytes

@@ -13,7 +13,7 @@
 enum { RELAY_CLIENT = 0, RELAY_ORIGIN = 1 };
 
 struct relay_dir {
-	char *buf;        /* fallback buffer */
+	char *buf;        /* the first buffer-full, or all without a pipe */
 	size_t cap, off, len;
 	int pipe[2];      /* splice path; -1 until a buffer-full was copied */
 	size_t inpipe;    /* bytes in the pipe */
