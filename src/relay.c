@@ -68,8 +68,8 @@ void relay_fdset(const struct relay *r, fd_set *rd, fd_set *wr, int *maxfd)
 	for (int d = 0; d < 2; d++) {
 		const struct relay_dir *x = &r->dir[d];
 		int src = r->fd[d], dst = r->fd[!d];
-		int room = x->pipe[0] >= 0 ? !x->pipefull :
-					     x->off + x->len < x->cap;
+		int room = x->pipe[0] >= 0 && x->len == 0 ? !x->pipefull :
+							    x->off + x->len < x->cap;
 
 		/* Read only when there is room, write only when there is
 		 * data: a slow side throttles the other, memory stays fixed. */
@@ -122,12 +122,17 @@ static long relay_read(const struct relay *r, struct relay_dir *x, int src)
 		x->pipe[0] = x->pipe[1] = -1;
 		x->nosplice = 1; /* no pipe to be had: copy */
 	}
-	if (!x->nosplice && x->pipe[0] >= 0) {
+	/* The pipe is written only while the buffer is empty: bytes read
+	 * into the buffer (below) are younger than those in the pipe, and
+	 * relay_write() sends the pipe's first. */
+	if (!x->nosplice && x->pipe[0] >= 0 && x->len == 0) {
 		n = splice(src, NULL, x->pipe[1], NULL, RELAY_SPLICE_MAX,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {
 			x->inpipe += (size_t)n;
-		} else if (n < 0 && errno == EINVAL && x->inpipe == 0) {
+			return n;
+		}
+		if (n < 0 && errno == EINVAL && x->inpipe == 0) {
 			/* The kernel refuses splice for this source; the
 			 * pipe is empty on the first read, when this happens. */
 			relay_drop_pipe(x);
@@ -137,14 +142,21 @@ static long relay_read(const struct relay *r, struct relay_dir *x, int src)
 			 * buffer fragment, not in bytes.  select() keeps
 			 * saying the source is readable, so unless the pipe
 			 * can grow, wait for it to drain instead of asking
-			 * again (that spun at 100 000 calls per GiB).  With
-			 * an empty pipe the EAGAIN was the socket's. */
+			 * again (that spun at 100 000 calls per GiB). */
 			if (!relay_grow(r, x))
 				x->pipefull = 1;
-			errno = EAGAIN; /* not fcntl()'s refusal */
+			return 0;
+		} else if (n < 0 && errno != EAGAIN) {
+			return errno == EINTR ? 0 : -1;
 		}
-		if (!x->nosplice || n >= 0)
-			goto done;
+		/* splice() moved nothing from a source that select() called
+		 * readable (EAGAIN with an empty pipe), or it says end of
+		 * file.  Both happen at TCP urgent data: splice() stops at
+		 * the urgent mark and never passes it, and once the peer
+		 * has closed it reports the end there, with the bytes after
+		 * the mark unread.  read() steps over the urgent byte (it is
+		 * not part of the stream) and tells a real end of file from
+		 * that; one read() per transfer's end costs nothing. */
 	}
 	if (x->len == 0)
 		x->off = 0;
@@ -168,7 +180,6 @@ static long relay_read(const struct relay *r, struct relay_dir *x, int src)
 			}
 		}
 	}
-done:
 	if (n == 0)
 		x->eof = 1;
 	if (n < 0)
@@ -217,8 +228,10 @@ long relay_io(struct relay *r, const fd_set *rd, const fd_set *wr)
 		int fresh = 0;
 
 		if (src >= 0 && !x->eof && FD_ISSET(src, rd)) {
-			if ((n = relay_read(r, x, src)) < 0)
+			if ((n = relay_read(r, x, src)) < 0) {
+				r->failed = d;
 				return -1;
+			}
 			moved += n;
 			fresh = n > 0;
 		}
@@ -230,8 +243,10 @@ long relay_io(struct relay *r, const fd_set *rd, const fd_set *wr)
 			x->full = 0;
 		if (dst >= 0 && (x->len > 0 || x->inpipe > 0) &&
 		    ((fresh && !x->full) || FD_ISSET(dst, wr))) {
-			if ((n = relay_write(x, dst)) < 0)
+			if ((n = relay_write(x, dst)) < 0) {
+				r->failed = !d;
 				return -1;
+			}
 			moved += n;
 		}
 		relay_pass_eof(r, d);

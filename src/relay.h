@@ -34,6 +34,7 @@ struct relay {
 	int fd[2];
 	struct relay_dir dir[2];
 	int pipe_max;     /* bytes a pipe may grow to; 0: keep its size */
+	int failed;       /* after relay_io() said -1: the side that failed */
 };
 
 /* Start with no pipes.  A direction copies its first buffer-full through
@@ -50,7 +51,8 @@ void relay_set_pipe(struct relay *r, int d, const int pipefd[2]);
 void relay_close_pipes(struct relay *r);
 void relay_fdset(const struct relay *r, fd_set *rd, fd_set *wr, int *maxfd);
 /* Move what select() said can move.  Returns bytes moved (progress), or -1
- * with errno set when a side failed (reset, broken pipe). */
+ * with errno set when a side failed (reset, broken pipe); r->failed then
+ * names that side. */
 long relay_io(struct relay *r, const fd_set *rd, const fd_set *wr);
 /* Everything the source of direction d sent has been written and the end
  * passed on. */

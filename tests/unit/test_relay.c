@@ -2,8 +2,11 @@
  * intact, and a pipe whose slots are all taken is not asked again. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -279,8 +282,88 @@ static void small_file_one_wakeup(void)
 	close(client[1]);
 }
 
+/* A connected pair of TCP sockets on loopback, both non-blocking:
+ * urgent data exists only on TCP. */
+static int tcp_pair(int sv[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(l, 1) < 0 || getsockname(l, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	sv[1] = socket(AF_INET, SOCK_STREAM, 0);
+	if (sv[1] < 0 || connect(sv[1], (struct sockaddr *)&a, sizeof(a)) < 0)
+		return -1;
+	sv[0] = accept(l, NULL, NULL);
+	close(l);
+	return sv[0] < 0 ? -1 : nonblock(sv[0]) | nonblock(sv[1]);
+}
+
+/*
+ * Urgent data in the middle of a spliced direction.  splice() stops at
+ * the urgent mark and never passes it (EAGAIN while the source stays
+ * readable; "end of file" once the sender has closed): the relay must step
+ * over the urgent byte, which is not part of the stream, and relay every
+ * in-band byte after it, in a bounded number of calls.
+ */
+static void urgent_mark(int sender_closes)
+{
+	static char big[70000];
+	struct relay r;
+	int origin[2] = { -1, -1 }, client[2] = { -1, -1 };
+	char *seen = malloc(sizeof(big) + 64);
+	size_t got = 0;
+	int calls = 0;
+
+	memset(big, 'A', sizeof(big));
+	TAP_OK(tcp_pair(origin) == 0 && pair(client) == 0, "TCP and socket pairs");
+	relay_init(&r, buf_up, buf_down, sizeof(buf_up), 0);
+	r.fd[RELAY_ORIGIN] = origin[0];
+	r.fd[RELAY_CLIENT] = client[0];
+	/* More than the buffer: the direction opens its pipe and splices. */
+	TAP_OK(write(origin[1], big, sizeof(big)) == (ssize_t)sizeof(big),
+	       "origin sends 70000 bytes");
+	while (got < sizeof(big) && calls++ < 1000) {
+		if (io(&r, origin[0], client[0]) < 0)
+			break;
+		drain(client[1], seen, &got, sizeof(big) + 64);
+	}
+	TAP_OK(got == sizeof(big) && r.dir[RELAY_ORIGIN].pipe[0] >= 0,
+	       "they arrive, the later ones spliced");
+	TAP_OK(send(origin[1], "X", 1, MSG_OOB) == 1, "an urgent byte");
+	TAP_OK(write(origin[1], "BBBB", 4) == 4, "four in-band bytes after it");
+	if (sender_closes)
+		close(origin[1]);
+	usleep(20000);
+	calls = 0;
+	while (got < sizeof(big) + 4 && calls++ < 10) {
+		if (io(&r, origin[0], client[0]) < 0)
+			break;
+		drain(client[1], seen, &got, sizeof(big) + 64);
+	}
+	TAP_OK(got == sizeof(big) + 4 && memcmp(seen + sizeof(big), "BBBB", 4) == 0,
+	       sender_closes ? "after the mark and the sender's close: every in-band byte, in few calls"
+			     : "after the mark: every in-band byte, in few calls");
+	if (sender_closes) {
+		io(&r, origin[0], client[0]);
+		TAP_OK(relay_dir_done(&r, RELAY_ORIGIN), "then the real end of file");
+	} else {
+		close(origin[1]);
+	}
+	relay_close_pipes(&r);
+	close(origin[0]);
+	close(client[0]);
+	close(client[1]);
+	free(seen);
+}
+
 int main(void)
 {
+	urgent_mark(0);
+	urgent_mark(1);
 	small_file_one_wakeup();
 	full_pipe_slots(0, 0);
 	full_pipe_slots(65536, 1);
