@@ -18,6 +18,13 @@
 #include "log.h"
 #include "session-int.h"
 
+/* SECURITY: strangers that connect to our listeners are refused and
+ * logged, but a flood of them must not flood the log: the first few of a
+ * data channel one by one, then a count at most this often and when the
+ * channel closes. */
+#define DC_REFUSED_LOGGED 3
+#define DC_REFUSED_LOG_MS 10000
+
 static char dc_buf_up[FTPR_DATA_BUF], dc_buf_down[FTPR_DATA_BUF];
 
 /* Once, before the loop: no descriptors, no transfer. */
@@ -29,10 +36,22 @@ void dc_init(struct session *s)
 		   FTPR_PIPE_SIZE);
 }
 
+/* Strangers turned away since the last summary, in one line. */
+static void dc_log_refused(struct datachan *dc)
+{
+	if (dc->refused > 0)
+		log_msg(LOG_WARNING, "%u more data connections refused (not the "
+			"client or origin)", dc->refused);
+	dc->refused = 0;
+	dc->refused_next_log = sess_now() + DC_REFUSED_LOG_MS;
+}
+
 void dc_close(struct session *s)
 {
 	struct datachan *dc = &s->dc;
 
+	dc_log_refused(dc);
+	dc->refused_logged = 0;
 	relay_close_pipes(&dc->relay);
 	for (int side = 0; side < 2; side++) {
 		if (dc->lfd[side] >= 0)
@@ -50,6 +69,7 @@ void dc_close(struct session *s)
 	dc->answered = 0;
 	dc->prelim = 0;
 	dc->aborted = 0;
+	dc->delivered = 0;
 	dc->origin_port = 0;
 }
 
@@ -64,7 +84,7 @@ int dc_drained(struct session *s)
 	int q;
 
 	s->drain_poll = 0;
-	if (dc->aborted)
+	if (dc->aborted || dc->delivered)
 		return 1;
 	if (dc->relay.fd[RELAY_CLIENT] < 0 || !relay_dir_done(&dc->relay, RELAY_ORIGIN))
 		return 0;
@@ -100,11 +120,15 @@ void dc_transfer_end(struct session *s)
 
 /* Cut both data connections with a reset, so that the origin reports the
  * transfer as failed instead of taking a truncated upload as complete. */
-void dc_abort(struct session *s, const char *why)
+void dc_abort(struct session *s, const char *what, const char *detail)
 {
 	struct datachan *dc = &s->dc;
 
-	log_msg(LOG_WARNING, "data transfer aborted: %s", why);
+	if (detail != NULL)
+		log_msg(LOG_WARNING, "data transfer aborted: %s (%s)", detail, what);
+	else
+		log_msg(LOG_WARNING, "data transfer aborted: %s", what);
+	snprintf(dc->abort_what, sizeof(dc->abort_what), "%s", what);
 	for (int side = 0; side < 2; side++) {
 		if (dc->relay.fd[side] >= 0) {
 			net_abort(dc->relay.fd[side]);
@@ -121,6 +145,97 @@ void dc_abort(struct session *s, const char *why)
 	}
 	dc->aborted = 1;
 	s->last_client = sess_now();
+}
+
+void dc_relay_failed(struct session *s, int err)
+{
+	struct datachan *dc = &s->dc;
+	int side = dc->relay.failed;
+	char what[64];
+
+	/* A client that read a download to its end may close with a reset
+	 * (SO_LINGER 0, as some clients do), often before its kernel
+	 * acknowledged the last bytes (a delayed ACK, cancelled by the
+	 * reset).  Once every byte was handed to its connection and the end
+	 * passed on, the reset is the client's close, as it would be to the
+	 * origin itself, and the origin's 226 is passed on.  A reset any
+	 * earlier is a 426. */
+	if (side == RELAY_CLIENT && relay_dir_done(&dc->relay, RELAY_ORIGIN)) {
+		uint64_t sent = dc->relay.dir[RELAY_ORIGIN].bytes;
+		uint64_t acked = net_acked(dc->relay.fd[RELAY_CLIENT]);
+
+		log_msg(LOG_INFO, "client reset the data connection after the "
+			"end of the download (%llu of %llu bytes acknowledged)",
+			(unsigned long long)(acked < sent ? acked : sent),
+			(unsigned long long)sent);
+		close(dc->relay.fd[RELAY_CLIENT]);
+		dc->relay.fd[RELAY_CLIENT] = -1;
+		dc->delivered = 1;
+		return;
+	}
+	if (err == ECONNRESET || err == EPIPE)
+		snprintf(what, sizeof(what), "reset by the %s", dc_side_name(side));
+	else
+		snprintf(what, sizeof(what), "failed on the %s's side",
+			 dc_side_name(side));
+	dc_abort(s, what, strerror(err));
+}
+
+/* The data channel's deadlines: connections being made, a transfer
+ * without progress, an answered channel that no transfer command used,
+ * and the summary of refused strangers. */
+void dc_timers(struct session *s, msec_t now)
+{
+	struct datachan *dc = &s->dc;
+	const struct conf *cf = s->cf;
+	char why[64];
+
+	for (int side = 0; side < 2; side++) {
+		if (dc->pending[side] < 0 || now < dc->deadline[side])
+			continue;
+		snprintf(why, sizeof(why), "connect to the %s", dc_side_name(side));
+		if (dc->state == DC_TRANSFER) {
+			dc_abort(s, "timed out", why);
+		} else {
+			log_msg(LOG_WARNING, "%s timed out", why);
+			dc_fail(s, "425 Cannot open data connection to the %s.",
+				dc_side_name(side));
+		}
+	}
+	if (dc_transfer_running(s) &&
+	    now >= dc->last_progress + SESS_MS(cf->data_timeout)) {
+		snprintf(why, sizeof(why), "no progress for %d s", cf->data_timeout);
+		dc_abort(s, "timed out", why);
+	}
+	if (dc->state == DC_READY && now >= dc->ready_deadline) {
+		/* SECURITY: a listener is a door; it stays open only as long
+		 * as a transfer may still come. */
+		log_msg(LOG_NOTICE, "no transfer command within %d s: data "
+			"connection closed", cf->data_timeout);
+		dc_close(s);
+		snprintf(s->dc_refusal, sizeof(s->dc_refusal), "425 Data "
+			 "connection timed out; send PASV, EPSV, PORT or EPRT again.");
+	}
+	if (dc->refused > 0 && now >= dc->refused_next_log)
+		dc_log_refused(dc);
+}
+
+msec_t dc_next_deadline(const struct session *s, msec_t next)
+{
+	const struct datachan *dc = &s->dc;
+
+#define DC_NEXT(t) do { if ((t) < next) next = (t); } while (0)
+	for (int side = 0; side < 2; side++)
+		if (dc->pending[side] >= 0)
+			DC_NEXT(dc->deadline[side]);
+	if (dc_transfer_running(s))
+		DC_NEXT(dc->last_progress + SESS_MS(s->cf->data_timeout));
+	if (dc->state == DC_READY)
+		DC_NEXT(dc->ready_deadline);
+	if (dc->refused > 0)
+		DC_NEXT(dc->refused_next_log);
+#undef DC_NEXT
+	return next;
 }
 
 /* Setting up the data channel failed: the client gets the reply now, or,
@@ -265,6 +380,7 @@ static void dc_answer(struct session *s)
 static void dc_ready(struct session *s)
 {
 	s->dc.state = DC_READY;
+	s->dc.ready_deadline = sess_now() + SESS_MS(s->cf->data_timeout);
 	if (!s->dc.answered)
 		dc_answer(s);
 }
@@ -342,7 +458,12 @@ void dc_connected(struct session *s, int side)
 		snprintf(why, sizeof(why), "cannot connect to the %s's data port: %s",
 			 dc_side_name(side), strerror(err));
 		if (dc->state == DC_TRANSFER) {
-			dc_abort(s, why);
+			char what[64];
+
+			snprintf(what, sizeof(what), "%s by the %s",
+				 err == ECONNREFUSED ? "refused" : "not opened",
+				 dc_side_name(side));
+			dc_abort(s, what, why);
 		} else {
 			log_msg(LOG_WARNING, "%s", why);
 			dc_fail(s, "425 Cannot open data connection to the origin.");
@@ -375,7 +496,7 @@ void dc_accept(struct session *s, int side)
 
 			snprintf(why, sizeof(why), "accept: %s", strerror(errno));
 			if (dc->state == DC_TRANSFER) {
-				dc_abort(s, why);
+				dc_abort(s, "not accepted", why);
 			} else {
 				log_msg(LOG_ERR, "%s", why);
 				close(dc->lfd[side]);
@@ -388,8 +509,13 @@ void dc_accept(struct session *s, int side)
 	 * may take the data connection; anyone else who races for the port
 	 * is turned away, and the listener keeps waiting. */
 	if (!net_same_host(&peer, expect)) {
-		log_msg(LOG_WARNING, "data connection from %s refused: not the %s",
-			net_addr_str(&peer, who, sizeof(who)), dc_side_name(side));
+		if (dc->refused_logged < DC_REFUSED_LOGGED) {
+			dc->refused_logged++;
+			log_msg(LOG_WARNING, "data connection from %s refused: not the %s",
+				net_addr_str(&peer, who, sizeof(who)), dc_side_name(side));
+		} else if (dc->refused++ == 0) {
+			dc->refused_next_log = sess_now() + DC_REFUSED_LOG_MS;
+		}
 		close(fd);
 		return;
 	}
@@ -417,7 +543,8 @@ void dc_prelim(struct session *s)
 		net_unmap(&from);
 		net_set_port(&from, 0);
 		if (dc_connect(s, RELAY_CLIENT, &dc->client_target, &from) < 0)
-			dc_abort(s, "cannot connect to the client");
+			dc_abort(s, "not opened to the client",
+				 "cannot connect to the client");
 	}
 }
 
@@ -546,7 +673,11 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 				   fam == AF_INET6 ? 2 : 1);
 			return;
 		}
+		/* An IPv4-mapped IPv6 address is an IPv4 address in |2|'s
+		 * clothes, and no address at all in |1|: refused either way,
+		 * so the connect never gets to bind() a family it cannot. */
 		if (r < 0 || net_parse_literal(text, &target) < 0 ||
+		    net_family(&target) != target.ss.ss_family ||
 		    net_family(&target) != (proto == 2 ? AF_INET6 : AF_INET)) {
 			sess_reply(s, "501 Syntax error in EPRT argument.");
 			return;

@@ -284,3 +284,16 @@ int proto_format_eprt(char *buf, size_t cap, int proto, const char *addr,
 	int n = snprintf(buf, cap, "EPRT |%d|%s|%u|\r\n", proto, addr, port);
 	return (n < 0 || (size_t)n >= cap) ? -1 : n;
 }
+
+size_t proto_reply_bare_cr(char *line, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (line[i] == '\r') {
+			line[i] = ' ';
+			n++;
+		}
+	}
+	return n;
+}

@@ -45,6 +45,11 @@ enum proto_line proto_reply_line(struct proto_reply *r, const char *line,
 /* Find the six numbers of a 227 reply ("h1,h2,h3,h4,p1,p2"), with or
  * without parentheses, anywhere in the line.  Returns 0 and fills addr and
  * port, or -1 when there is no such well-formed group. */
+/* SECURITY: a bare CR inside a reply line could make a client that splits
+ * lines at CR see a line the origin never sent as one: turn each into a
+ * space, in place.  Returns how many there were. */
+size_t proto_reply_bare_cr(char *line, size_t len);
+
 int proto_parse_227(const char *line, size_t len, uint8_t addr[4],
 		    uint16_t *port);
 /* Find the "(|||port|)" of a 229 reply (any delimiter in 33..126, RFC 2428;

@@ -7,8 +7,9 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked */
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/sockios.h>
@@ -381,6 +382,18 @@ int net_unacked(int fd)
 	if (ioctl(fd, SIOCOUTQ, &n) < 0)
 		return 0;
 	return n;
+}
+
+uint64_t net_acked(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof(ti.tcpi_bytes_acked))
+		return 0;
+	return ti.tcpi_bytes_acked;
 }
 
 void net_abort(int fd)

@@ -59,6 +59,10 @@ int net_listen_range(const struct net_addr *a, uint16_t lo, uint16_t hi,
 /* Bytes sent on a TCP socket and not yet acknowledged by the peer (plus
  * those not sent yet); 0 when unknown. */
 int net_unacked(int fd);
+/* Sequence numbers the peer acknowledged on a TCP socket (data, and the
+ * SYN and FIN where we sent them); 0 when unknown.  Still answers after
+ * the peer reset the connection, when SIOCOUTQ no longer does. */
+uint64_t net_acked(int fd);
 /* Close with a reset instead of an orderly FIN. */
 void net_abort(int fd);
 

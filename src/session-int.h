@@ -66,6 +66,13 @@ struct datachan {
 	int aborted;                 /* we cut the data connections */
 	msec_t last_progress;
 	int unacked;                 /* client data not yet acknowledged */
+	int delivered;               /* the client reset the connection after
+				      * acknowledging the whole download */
+	char abort_what[64];         /* why we cut it, for the client's 426 */
+	msec_t ready_deadline;       /* DC_READY: a transfer command by then */
+	unsigned refused;            /* strangers turned away, not yet logged */
+	unsigned refused_logged;     /* ... logged one by one */
+	msec_t refused_next_log;     /* when the count is logged next */
 };
 
 struct session {
@@ -84,6 +91,7 @@ struct session {
 	enum pend pend[SESS_PENDING_MAX];
 	unsigned pend_head, pend_n;
 	struct datachan dc;
+	int origin_cr_seen;     /* bare CRs in the origin's replies */
 	int origin_no_epsv;
 	int origin_no_eprt;
 	int epsv_all;
@@ -123,7 +131,14 @@ void dc_close(struct session *s);
 int dc_drained(struct session *s);
 int dc_transfer_running(const struct session *s);
 void dc_transfer_end(struct session *s);
-void dc_abort(struct session *s, const char *why);
+/* Cut the transfer: what (for the log and the client's 426: "timed out",
+ * "reset by the client", ...), detail (the log's, or NULL). */
+void dc_abort(struct session *s, const char *what, const char *detail);
+/* relay_io() failed with errno err. */
+void dc_relay_failed(struct session *s, int err);
+/* Act on the data channel's deadlines that have passed; the next one. */
+void dc_timers(struct session *s, msec_t now);
+msec_t dc_next_deadline(const struct session *s, msec_t next);
 void dc_fail(struct session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const char *dc_side_name(int side);

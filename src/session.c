@@ -180,7 +180,7 @@ static void sess_abor(struct session *s, const char *line, size_t len)
 				       (char)TELNET_IAC };
 
 	if (dc_transfer_running(s))
-		dc_abort(s, "client sent ABOR");
+		dc_abort(s, "closed by ABOR", "client sent ABOR");
 	pend_push(s, PEND_FORWARDED);
 	if (s->to_origin.len == 0 &&
 	    send(s->ofd, ip_iac, sizeof(ip_iac), MSG_OOB | MSG_NOSIGNAL) ==
@@ -277,6 +277,13 @@ static void sess_client_lines(struct session *s)
 		if (st == LB_NONE)
 			return;
 		s->last_client = sess_now();
+		if (st == LB_LINE &&
+		    telnet_escaped_len(line, len) + 2 > FTPR_LINE_MAX) {
+			/* SECURITY: the limit holds for what the origin would
+			 * get, where every 0xFF byte is doubled (IAC IAC). */
+			lb_consume(&s->cl);
+			st = LB_OVERLONG;
+		}
 		if (st != LB_LINE && ++s->bad_lines >= FTPR_BAD_LINES_MAX) {
 			log_msg(LOG_WARNING, "%u invalid command lines in a row: closing",
 				s->bad_lines);
@@ -286,8 +293,8 @@ static void sess_client_lines(struct session *s)
 		if (st == LB_LINE)
 			s->junk = 0;
 		if (st == LB_OVERLONG) {
-			log_msg(LOG_WARNING, "command line over %d bytes refused",
-				FTPR_LINE_MAX);
+			log_msg(LOG_WARNING, "command line over %d bytes (Telnet-"
+				"escaped) refused", FTPR_LINE_MAX);
 			sess_reply(s, "500 Command line too long (limit %d bytes).",
 				   FTPR_LINE_MAX);
 			continue;
@@ -324,6 +331,29 @@ static void sess_client_lines(struct session *s)
 
 /* ---- origin replies --------------------------------------------------- */
 
+/* SECURITY: a reply that answers no command (other than a 421, which an
+ * origin sends before it closes) is dropped: relayed, it would shift every
+ * later reply by one.  A 227/229 answers only our own PASV/EPSV, never a
+ * relayed command: it would name an address to the client, so the client
+ * gets a 500 for that command instead.  1 when the reply is not relayed. */
+static int sess_reply_unfit(struct session *s, enum pend head,
+			    const char *line, size_t len)
+{
+	int code = s->rs.code;
+
+	if (head == PEND_NONE && code != 421) {
+		log_msg(LOG_WARNING, "origin sent a reply to no command; dropped: "
+			"%.*s", (int)(len < 80 ? len : 80), line);
+		return 1;
+	}
+	if (code != 227 && code != 229)
+		return 0;
+	log_msg(LOG_WARNING, "origin answered a relayed command with %d; "
+		"refused: %.*s", code, (int)(len < 80 ? len : 80), line);
+	sess_reply(s, "500 Origin sent an invalid reply.");
+	return 1;
+}
+
 static void sess_origin_lines(struct session *s)
 {
 	const char *line;
@@ -347,13 +377,19 @@ static void sess_origin_lines(struct session *s)
 			sess_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
 			return;
 		}
+		if (proto_reply_bare_cr((char *)line, len) > 0 && !s->origin_cr_seen) {
+			log_msg(LOG_WARNING, "origin sent a bare CR in a reply; "
+				"relayed as a space");
+			s->origin_cr_seen = 1;
+		}
 		if (s->rs.code == 0 && !s->rs.multiline && head == PEND_TRANSFER &&
 		    len >= 3 && line[0] >= '2' && line[0] <= '5') {
 			/* The transfer's completion reply. */
 			if (line[0] == '2' && s->dc.aborted) {
 				/* We cut the data: "complete" would be a lie. */
 				s->swallow = 1;
-				sess_reply(s, "426 Data connection timed out; transfer aborted.");
+				sess_reply(s, "426 Data connection %s; transfer aborted.",
+					   s->dc.abort_what);
 			} else if (line[0] == '2' && s->dc.prelim && !dc_drained(s)) {
 				s->held = 1;
 				return;
@@ -364,6 +400,8 @@ static void sess_origin_lines(struct session *s)
 			s->origin_blocked = 1;
 			return;
 		}
+		int first = s->rs.code == 0;
+
 		r = proto_reply_line(&s->rs, line, len);
 		if (r == PROTO_LINE_BAD) {
 			log_msg(LOG_ERR, "origin sent a line that is not a reply: %.*s",
@@ -371,6 +409,8 @@ static void sess_origin_lines(struct session *s)
 			sess_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
 			return;
 		}
+		if (first && !injected && sess_reply_unfit(s, head, line, len))
+			s->swallow = 1;
 		if (injected) {
 			uint16_t port;
 			uint8_t addr[4];
@@ -411,74 +451,58 @@ static void sess_origin_lines(struct session *s)
 
 /* ---- timers ----------------------------------------------------------- */
 
-static msec_t sess_timers(struct session *s, msec_t now)
+/* Act on every deadline that has passed. */
+static void sess_timers(struct session *s, msec_t now)
 {
 	const struct conf *cf = s->cf;
+
+	if (s->ending)
+		return;
+	if (sess_signal != 0) {
+		log_msg(LOG_NOTICE, "signal %d: ending session", (int)sess_signal);
+		sess_end(s, FTPR_EXIT_OK, "421 Service shutting down.");
+		return;
+	}
+	if (pend_head(s) == PEND_GREETING && now >= s->greet_deadline) {
+		log_msg(LOG_ERR, "origin sent no greeting within %d s",
+			cf->connect_timeout);
+		sess_end(s, FTPR_EXIT_TEMP,
+			 "421 Origin did not answer; try again later.");
+		return;
+	}
+	dc_timers(s, now);
+	/* The idle timer never runs while a transfer moves data. */
+	if (!dc_transfer_running(s) &&
+	    now >= s->last_client + SESS_MS(cf->idle_timeout)) {
+		log_msg(LOG_NOTICE, "idle for %d s: closing", cf->idle_timeout);
+		sess_reply(s, "421 Idle timeout (%d seconds): closing control "
+			   "connection.", cf->idle_timeout);
+		sess_end(s, FTPR_EXIT_OK, NULL);
+	}
+}
+
+/* When the loop must wake up at the latest: the earliest deadline of the
+ * session as it is now.  Computed after the events of a round were
+ * handled, since they move deadlines (a transfer that ended starts the
+ * idle clock, one that started stops it). */
+static msec_t sess_next_wakeup(const struct session *s, msec_t now)
+{
 	msec_t next = now + SESS_MS(3600);
 
 #define SESS_NEXT(t) do { if ((t) < next) next = (t); } while (0)
 	if (s->ending)
 		return s->end_deadline;
-	if (sess_signal != 0) {
-		log_msg(LOG_NOTICE, "signal %d: ending session", (int)sess_signal);
-		sess_end(s, FTPR_EXIT_OK, "421 Service shutting down.");
-		return now;
-	}
-	if (pend_head(s) == PEND_GREETING) {
-		if (now >= s->greet_deadline) {
-			log_msg(LOG_ERR, "origin sent no greeting within %d s",
-				cf->connect_timeout);
-			sess_end(s, FTPR_EXIT_TEMP,
-				 "421 Origin did not answer; try again later.");
-			return now;
-		}
+	if (pend_head(s) == PEND_GREETING)
 		SESS_NEXT(s->greet_deadline);
-	}
-	for (int side = 0; side < 2; side++) {
-		if (s->dc.pending[side] < 0)
-			continue;
-		if (now >= s->dc.deadline[side]) {
-			char why[64];
-
-			snprintf(why, sizeof(why), "connect to the %s timed out",
-				 dc_side_name(side));
-			if (s->dc.state == DC_TRANSFER) {
-				dc_abort(s, why);
-			} else {
-				log_msg(LOG_WARNING, "%s", why);
-				dc_fail(s, "425 Cannot open data connection to the origin.");
-			}
-		} else {
-			SESS_NEXT(s->dc.deadline[side]);
-		}
-	}
-	if (dc_transfer_running(s)) {
-		msec_t t = s->dc.last_progress + SESS_MS(cf->data_timeout);
-
-		if (now >= t) {
-			char why[64];
-
-			snprintf(why, sizeof(why), "no progress for %d s",
-				 cf->data_timeout);
-			dc_abort(s, why);
-		} else {
-			SESS_NEXT(t);
-		}
-	} else {
-		/* The idle timer never runs while a transfer moves data. */
-		msec_t t = s->last_client + SESS_MS(cf->idle_timeout);
-
-		if (now >= t) {
-			log_msg(LOG_NOTICE, "idle for %d s: closing", cf->idle_timeout);
-			sess_reply(s, "421 Idle timeout (%d seconds): closing control "
-				   "connection.", cf->idle_timeout);
-			sess_end(s, FTPR_EXIT_OK, NULL);
-			return now;
-		}
-		SESS_NEXT(t);
-	}
+	next = dc_next_deadline(s, next);
+	if (!dc_transfer_running(s))
+		SESS_NEXT(s->last_client + SESS_MS(s->cf->idle_timeout));
+	if (s->held && s->drain_poll)
+		SESS_NEXT(now + SESS_DRAIN_POLL_MS);
+	if (s->client_eof)
+		SESS_NEXT(s->client_eof_deadline);
 #undef SESS_NEXT
-	return next;
+	return next < now ? now : next;
 }
 
 /* ---- the loop --------------------------------------------------------- */
@@ -671,7 +695,7 @@ int sess_run(const struct sess_setup *su)
 		msec_t now = sess_now(), next;
 		int maxfd = -1, n;
 
-		next = sess_timers(s, now);
+		sess_timers(s, now);
 		if (!s->ending) {
 			sess_client_lines(s);
 			sess_origin_lines(s);
@@ -692,13 +716,7 @@ int sess_run(const struct sess_setup *su)
 			s->origin_eof = 1;
 		if (sess_check_end(s, now))
 			break;
-		/* Wake up for the deadlines that sess_timers() does not own. */
-		if (s->held && s->drain_poll && now + SESS_DRAIN_POLL_MS < next)
-			next = now + SESS_DRAIN_POLL_MS;
-		if (s->ending)
-			next = s->end_deadline;
-		else if (s->client_eof && s->client_eof_deadline < next)
-			next = s->client_eof_deadline;
+		next = sess_next_wakeup(s, now);
 
 		FD_ZERO(&rd);
 		FD_ZERO(&wr);
@@ -720,8 +738,6 @@ int sess_run(const struct sess_setup *su)
 			if (dc->state == DC_TRANSFER)
 				relay_fdset(&dc->relay, &rd, &wr, &maxfd);
 		}
-		if (next < now)
-			next = now;
 		ts.tv_sec = (time_t)((next - now) / 1000);
 		ts.tv_nsec = (long)((next - now) % 1000) * 1000000;
 		n = pselect(maxfd + 1, &rd, &wr, NULL, &ts, &sess_orig_mask);
@@ -757,15 +773,10 @@ int sess_run(const struct sess_setup *su)
 		if (dc->state == DC_TRANSFER && !dc->aborted) {
 			long moved = relay_io(&dc->relay, &rd, &wr);
 
-			if (moved < 0) {
-				char why[96];
-
-				snprintf(why, sizeof(why), "data connection: %s",
-					 strerror(errno));
-				dc_abort(s, why);
-			} else if (moved > 0) {
+			if (moved < 0)
+				dc_relay_failed(s, errno);
+			else if (moved > 0)
 				dc->last_progress = sess_now();
-			}
 		}
 	}
 

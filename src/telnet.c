@@ -71,3 +71,12 @@ int telnet_escape(const char *line, size_t len, char *out, size_t outcap)
 	}
 	return (int)o;
 }
+
+size_t telnet_escaped_len(const char *line, size_t len)
+{
+	size_t n = len;
+
+	for (size_t i = 0; i < len; i++)
+		n += (unsigned char)line[i] == TELNET_IAC;
+	return n;
+}

@@ -34,4 +34,7 @@ size_t telnet_filter(struct telnet *t, unsigned char *buf, size_t n,
  * length written, or -1 if it does not fit. */
 int telnet_escape(const char *line, size_t len, char *out, size_t outcap);
 
+/* The length of the line once escaped: every 0xFF counts twice. */
+size_t telnet_escaped_len(const char *line, size_t len);
+
 #endif

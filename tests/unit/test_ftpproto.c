@@ -264,5 +264,12 @@ int main(void)
 	parse227();
 	parse229();
 	format();
+	{
+		char l[] = "257 \"/\" is cwd.\r227 Entering (10,9,9,9,4,1)";
+
+		TAP_OK(proto_reply_bare_cr(l, strlen(l)) == 1 &&
+		       strchr(l, '\r') == NULL && l[15] == ' ',
+		       "a bare CR in a reply becomes a space");
+	}
 	return tap_done();
 }

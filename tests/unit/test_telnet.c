@@ -65,5 +65,8 @@ int main(void)
 	TAP_OK(telnet_escape("a\xff" "b", 3, esc, sizeof(esc)) == 4 &&
 	       memcmp(esc, "a\xff\xff" "b", 4) == 0, "0xFF is doubled towards the origin");
 	TAP_OK(telnet_escape("\xff\xff\xff", 3, esc, 5) == -1, "escape reports a short buffer");
+	TAP_OK(telnet_escaped_len("SIZE \xff\xff", 7) == 9,
+	       "the escaped length counts every 0xFF twice");
+	TAP_OK(telnet_escaped_len("NOOP", 4) == 4, "... and nothing else");
 	return tap_done();
 }
