@@ -97,3 +97,32 @@ well_formed() {
 	[[ ${lines[0]} == "421 "* ]]
 	grep -q "xferlog $T/no/such/dir/xferlog: No such file or directory" "$RELAY_LOG"
 }
+
+@test "a download cut by the end of the session (SIGTERM) is recorded as incomplete, with no result code" {
+	origin_start
+	make_random_file "$ORIGIN_ROOT/big.bin" 32
+	chmod 644 "$ORIGIN_ROOT/big.bin"
+	relay_start --xferlog "$XFERLOG"
+	# a slow client: the transfer is still running when the session ends
+	start_bg "$T/curl.out" curl --silent --show-error --limit-rate 200k --max-time 60 \
+		-o "$T/part.bin" "ftp://127.0.0.1:$RELAY_PORT/big.bin"
+	local curl_pid=$BG_PID i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$T/part.bin" ] && break
+		sleep 0.05
+	done
+	[ -s "$T/part.bin" ] || fail "the download did not start"
+	local pid
+	pid=$(relay_sessions)
+	[ -n "$pid" ]
+	kill -TERM $pid
+	wait_no_ftprelay 10
+	stop_pid "$curl_pid"
+	cat "$XFERLOG"
+	[ "$(wc -l <"$XFERLOG")" -eq 1 ]
+	well_formed "$XFERLOG"
+	local big
+	big=$(stat -c %s "$ORIGIN_ROOT/big.bin")
+	awk -v big="$big" '$9 == "big.bin" && $8 > 0 && $8 < big && $18 == "i" { ok = 1 } END { exit !ok }' "$XFERLOG"
+	grep -q 'transfer RETR "big.bin": [0-9]* bytes in [0-9.]* s, result none (incomplete)' "$RELAY_LOG"
+}
