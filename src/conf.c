@@ -134,7 +134,7 @@ int cfg_parse_range(const char *s, uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
-_Static_assert(KEY_COUNT <= 16, "struct conf's line[] and set hold 16 keys");
+_Static_assert(KEY_COUNT <= 32, "struct conf's set bits and line[] hold 32 keys");
 
 static int cfg_key(const char *key)
 {

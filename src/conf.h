@@ -31,7 +31,7 @@ struct conf {
 	int no_sandbox;            /* debugging only */
 	int check_config;          /* --check-config: check, summarise, exit */
 	unsigned set; /* bit per option given on the command line */
-	unsigned line[16]; /* config file line that set each option, or 0 */
+	unsigned line[32]; /* config file line that set each option, or 0 */
 };
 
 enum conf_result {
