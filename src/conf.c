@@ -11,7 +11,7 @@
 enum conf_key {
 	KEY_ORIGIN, KEY_PASV_ADDRESS, KEY_PASV_PORTS, KEY_IDLE_TIMEOUT,
 	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_ORIGIN_DATA_MODE, KEY_USER,
-	KEY_CONFIG, KEY_COUNT
+	KEY_CONFIG, KEY_XFERLOG, KEY_COUNT
 };
 
 static const char *const conf_names[KEY_COUNT] = {
@@ -24,6 +24,7 @@ static const char *const conf_names[KEY_COUNT] = {
 	[KEY_ORIGIN_DATA_MODE] = "origin-data-mode",
 	[KEY_USER] = "user",
 	[KEY_CONFIG] = "config",
+	[KEY_XFERLOG] = "xferlog",
 };
 
 static const char conf_usage[] =
@@ -38,8 +39,12 @@ static const char conf_usage[] =
 	"  --data-timeout SECONDS     stalled data connection limit (default 300)\n"
 	"  --connect-timeout SECONDS  origin connect/greeting limit (default 10)\n"
 	"  --user NAME                user to run as when started as root\n"
+	"  --xferlog FILE             append a transfer record (xferlog(5)) per\n"
+	"                             transfer to FILE\n"
 	"  --no-sandbox               no seccomp filter (debugging only)\n"
 	"  --config FILE              read key = value settings from FILE\n"
+	"  --check-config             check the settings, print them and exit\n"
+	"                             (0: good; 100: the first problem on stderr)\n"
 	"  --version, --help\n"
 	"The client connection is taken from stdin/stdout, or from fd 3 under\n"
 	"systemd socket activation (LISTEN_FDS=1).\n";
@@ -129,6 +134,8 @@ int cfg_parse_range(const char *s, uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
+_Static_assert(KEY_COUNT <= 32, "struct conf's set bits and line[] hold 32 keys");
+
 static int cfg_key(const char *key)
 {
 	for (int k = 0; k < KEY_COUNT; k++)
@@ -197,6 +204,11 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 			goto bad;
 		strcpy(c->config_file, value);
 		break;
+	case KEY_XFERLOG:
+		if (*value == '\0' || strlen(value) >= sizeof(c->xferlog))
+			goto bad;
+		strcpy(c->xferlog, value);
+		break;
 	default:
 		snprintf(err, errcap, "unknown option '%s'", key);
 		return CONF_ERROR;
@@ -236,6 +248,22 @@ int cfg_split_line(char *line, char **key, char **value)
 	*end = '\0';
 	*value = eq;
 	return 1;
+}
+
+unsigned cfg_line_of(const struct conf *c, const char *key)
+{
+	int k = cfg_key(key);
+
+	return k < 0 ? 0 : c->line[k];
+}
+
+const char *cfg_origin_str(const struct conf *c, char *buf, size_t cap)
+{
+	int v6 = strchr(c->origin_host, ':') != NULL;
+
+	snprintf(buf, cap, "%s%s%s:%u", v6 ? "[" : "", c->origin_host,
+		 v6 ? "]" : "", (unsigned)c->origin_port);
+	return buf;
 }
 
 enum conf_result cfg_read_file(struct conf *c, const char *path, char *err,
@@ -280,6 +308,7 @@ enum conf_result cfg_read_file(struct conf *c, const char *path, char *err,
 			snprintf(err, errcap, "%s:%u: %s", path, lineno, msg);
 			goto fail;
 		}
+		c->line[k] = lineno;
 	}
 	fclose(f);
 	return CONF_OK;
@@ -306,6 +335,10 @@ enum conf_result cfg_load(struct conf *c, int argc, char **argv, char *err,
 			/* Command line only: a config file cannot switch the
 			 * sandbox off behind the operator's back. */
 			c->no_sandbox = 1;
+			continue;
+		}
+		if (strcmp(a, "--check-config") == 0) {
+			c->check_config = 1;
 			continue;
 		}
 		if (strcmp(a, "--version") == 0) {

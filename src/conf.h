@@ -27,8 +27,11 @@ struct conf {
 	int connect_timeout;
 	char config_file[FTPR_CONF_LINE_MAX];
 	char user[FTPR_HOST_MAX];  /* drop to this user when started as root */
+	char xferlog[FTPR_CONF_LINE_MAX]; /* transfer log file; "" for none */
 	int no_sandbox;            /* debugging only */
+	int check_config;          /* --check-config: check, summarise, exit */
 	unsigned set; /* bit per option given on the command line */
+	unsigned line[32]; /* config file line that set each option, or 0 */
 };
 
 enum conf_result {
@@ -53,6 +56,11 @@ int cfg_parse_range(const char *s, uint16_t *lo, uint16_t *hi);
  * unset, then the final checks. */
 enum conf_result cfg_load(struct conf *c, int argc, char **argv, char *err,
 			  size_t errcap);
+/* The config file line that set option key, or 0 (the command line, the
+ * default). */
+unsigned cfg_line_of(const struct conf *c, const char *key);
+/* "host:port", "[v6]:port": the origin as configured (not resolved). */
+const char *cfg_origin_str(const struct conf *c, char *buf, size_t cap);
 /* Read a config file; options already in c->set are kept. */
 enum conf_result cfg_read_file(struct conf *c, const char *path, char *err,
 			       size_t errcap);

@@ -61,6 +61,18 @@
 
 #define FTPR_DEFAULT_FTP_PORT 21
 
+/* A transfer record (xferlog(5)): the path as the client named it is cut
+ * to this many bytes, the user name to FTPR_XFER_USER_MAX; the whole
+ * record then always fits FTPR_XFER_RECORD_MAX and goes out in one
+ * write(). */
+#define FTPR_XFER_PATH_MAX 1024
+#define FTPR_XFER_USER_MAX 64
+#define FTPR_XFER_RECORD_MAX 1400
+
+/* One journal entry (log.c, journal.c): message and fields, sent as one
+ * datagram to journald's native socket. */
+#define FTPR_JOURNAL_ENTRY_MAX 8192
+
 /* RLIMIT_NOFILE after lock-down: fds 0-3, the origin, syslog, two
  * listeners, two data sockets and two pipes per direction fit easily. */
 #define FTPR_SANDBOX_NOFILE 32

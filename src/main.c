@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "conf.h"
 #include "defs.h"
 #include "launch.h"
@@ -16,6 +17,7 @@
 #include "net.h"
 #include "sandbox.h"
 #include "session.h"
+#include "xferlog.h"
 
 static void main_session_id(char *buf, size_t cap)
 {
@@ -43,6 +45,8 @@ int main(int argc, char **argv)
 	r = cfg_load(&cf, argc, argv, err, sizeof(err));
 	if (r == CONF_EXIT)
 		return FTPR_EXIT_OK;
+	if (cf.check_config)
+		return check_config(&cf, r == CONF_ERROR ? err : NULL);
 	as_root = geteuid() == 0;
 	/* The origin accepts and greets (vsftpd forks for it) while we do
 	 * the rest of the set-up; the user lookup alone (NSS) takes about
@@ -61,6 +65,12 @@ int main(int argc, char **argv)
 			snprintf(err, sizeof(err), "--user: %.480s", why);
 			r = CONF_ERROR;
 		}
+	}
+	/* Still root, if started so: a root-owned log directory works. */
+	if (r == CONF_OK && have_client && cf.xferlog[0] != '\0' &&
+	    xferlog_open(cf.xferlog, why, sizeof(why)) < 0) {
+		snprintf(err, sizeof(err), "%.500s", why);
+		r = CONF_ERROR;
 	}
 	if (r == CONF_ERROR) {
 		if (early >= 0)
@@ -89,6 +99,7 @@ int main(int argc, char **argv)
 		ports_load(&su.autoports); /* /proc: before the lock-down */
 	main_session_id(sid, sizeof(sid));
 	log_set_session(sid, net_addr_str(&su.client_peer, who, sizeof(who)));
+	log_set_origin(cfg_origin_str(&cf, why, sizeof(why)));
 
 	su.origin = net_connect_host(cf.origin_host, cf.origin_port, early,
 				     cf.connect_timeout, why, sizeof(why));

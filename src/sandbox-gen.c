@@ -32,10 +32,12 @@ static const struct {
 	/* session.c: the loop and the control connections. */
 	ALLOW(pselect6),            /* the one loop; the signal mask is an argument */
 	ALLOW(read),
-	ALLOW(write),
+	ALLOW(write),               /* ... and xferlog.c's records */
 	ALLOW(close),
 	ALLOW(shutdown),
-	ALLOW(sendto),              /* send(): ABOR's Telnet IP as urgent data */
+	ALLOW(sendto),              /* send(): ABOR's Telnet IP as urgent data;
+				     * journal.c's entries to journald's socket,
+				     * connected before the lock-down */
 	ALLOW(rt_sigreturn),        /* return from the SIGTERM/SIGINT/SIGHUP handler */
 	ALLOW(clock_gettime),       /* not reached: sess_now() where the vDSO
 				     * cannot read the clock source (some VMs) */

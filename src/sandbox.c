@@ -22,6 +22,7 @@
 
 #include "defs.h"
 #include "sandbox.h"
+#include "xferlog.h"
 
 #ifdef FTPR_TEST_HOOKS
 #include <stdlib.h>
@@ -54,9 +55,10 @@ static int sandbox_rlimits(char *why, size_t whycap)
 	 * sockets and their pipes: far below this. */
 	if (setrlimit(RLIMIT_NOFILE, &files) < 0)
 		goto fail;
-	/* No file may grow, unless stderr is a log file we append to
-	 * (ftprelay ... 2>>log); no file can be opened anyway. */
-	if (!(fstat(2, &st) == 0 && S_ISREG(st.st_mode)) &&
+	/* No file may grow, unless it is a log we append to: stderr as a
+	 * file (ftprelay ... 2>>log), or the transfer log (--xferlog); no
+	 * file can be opened anyway. */
+	if (!(fstat(2, &st) == 0 && S_ISREG(st.st_mode)) && !xferlog_enabled() &&
 	    setrlimit(RLIMIT_FSIZE, &zero) < 0)
 		goto fail;
 	return 0;

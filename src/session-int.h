@@ -75,6 +75,17 @@ struct datachan {
 	msec_t refused_next_log;     /* when the count is logged next */
 };
 
+/* The transfer command now at the origin, for its record (xfer.c). */
+struct sess_xfer {
+	int active;             /* a transfer command went to the origin */
+	char verb[5];           /* RETR, STOR, STOU, APPE, LIST, NLST, MLSD */
+	int incoming;           /* STOR, STOU, APPE */
+	char path[FTPR_XFER_PATH_MAX]; /* its argument, as the client sent it */
+	size_t pathlen;
+	msec_t start;
+	int ascii;              /* TYPE A is in effect */
+};
+
 struct session {
 	const struct sess_setup *su;
 	const struct conf *cf;
@@ -113,6 +124,7 @@ struct session {
 	char injected_text[256];
 	unsigned long transfers;
 	uint64_t bytes_up, bytes_down;
+	struct sess_xfer xfer;
 };
 
 /* session.c */
@@ -124,6 +136,13 @@ void sess_reply(struct session *s, const char *fmt, ...)
 int sess_code(const char *line);
 int out_put(struct outbuf *o, const char *p, size_t n);
 void pend_push(struct session *s, enum pend p);
+
+/* xfer.c: transfer records (xferlog, and a log line with fields).  Every
+ * client command, before it is handled; then the end of the transfer,
+ * with the completion reply's code (0: the session ended first). */
+void xfer_command(struct session *s, enum proto_cmd cmd, const char *line,
+		  size_t len, const char *arg, size_t arglen);
+void xfer_end(struct session *s, int code);
 
 /* datachan.c: the data channel of the session, s->dc. */
 void dc_init(struct session *s);

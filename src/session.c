@@ -205,6 +205,7 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 			 const char *line, size_t len, const char *arg,
 			 size_t arglen)
 {
+	xfer_command(s, cmd, line, len, arg, arglen);
 	switch (cmd) {
 	case CMD_PASV:
 	case CMD_EPSV:
@@ -394,6 +395,7 @@ static void sess_origin_lines(struct session *s)
 				s->held = 1;
 				return;
 			}
+			xfer_end(s, sess_code(line));
 			dc_transfer_end(s);
 		}
 		if (!injected && !s->swallow && len + 2 > out_room(&s->to_client)) {
@@ -783,6 +785,7 @@ int sess_run(const struct sess_setup *su)
 	/* A transfer cut short by the end of the session counts too. */
 	s->bytes_up += s->dc.relay.dir[RELAY_CLIENT].bytes;
 	s->bytes_down += s->dc.relay.dir[RELAY_ORIGIN].bytes;
+	xfer_end(s, 0);
 	dc_close(s);
 	sess_linger(s);
 	log_msg(LOG_INFO, "session end: %lu transfers, %llu bytes to client, "

@@ -73,8 +73,9 @@ stage_man_pages() {
 	exe=$(unit_value "$SERVICE_UNIT" ExecStart | head -n 1 | awk '{print $1}' | sed 's/^[-@:+!]*//')
 	echo "ExecStart program: $exe"
 	[ -n "$exe" ]
-	sed -i "s|$exe|$FTPRELAY|" "$T/units/ftprelay@.service"
+	sed -i "s|$exe|$FTPRELAY|" "$T/units/ftprelay@.service" "$T/units/ftprelay.socket"
 	grep -q "^ExecStart=.*$FTPRELAY" "$T/units/ftprelay@.service"
+	grep -q "^ExecStartPre=$FTPRELAY --check-config" "$T/units/ftprelay.socket"
 	# Documentation=man:... is checked with man(1): show it the
 	# uninstalled pages.
 	stage_man_pages "$T/man"

@@ -60,6 +60,8 @@ setup_file() {
 	conf=$(sed -n 's/.*--config[= ]\([^ ]*\).*/\1/p' <<<"$exec")
 	[ -n "$conf" ] || fail "ExecStart of ftprelay@.service reads no --config file: $exec"
 	sed "s|$exe|/opt/ftprelay/ftprelay|" "$service_in" >"$NS/units/ftprelay@.service"
+	# the socket checks the config with the same binary (ExecStartPre=)
+	sed -i "s|$exe|/opt/ftprelay/ftprelay|" "$NS/units/ftprelay.socket"
 	cp "$FTPRELAY" "$NS/bin/ftprelay"
 	printf '# test config\norigin = 127.0.0.1:21\n' >"$NS/etc/ftprelay.conf"
 	CONF_BIND=()
@@ -373,4 +375,146 @@ print("connected=%d" % n)
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == "220"* ]]
 	[[ ${lines[1]} == "221"* ]]
+}
+
+# no_sessions: wait until no ftprelay@ instance runs (MaxConnections=2).
+no_sessions() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(active_sessions)" -eq 0 ] && return 0
+		sleep 0.2
+	done
+	fail "ftprelay@ instances still running"
+}
+
+# journal_json MATCH...: the container's journal entries matching MATCH
+# (FIELD=VALUE), one JSON object a line, after journald wrote out.
+journal_json() {
+	in_ct journalctl --sync >/dev/null 2>&1 || true
+	in_ct journalctl --no-pager -o json "$@"
+}
+
+@test "journalctl FTPRELAY_USER= and FTPRELAY_SESSION= find a session's lines and its transfer, with the path, bytes and result" {
+	no_sessions
+	rm -f "$NS/srv/j.bin"
+	# user "ftp" is vsftpd's other anonymous name: only this session uses it
+	run in_ct curl --silent --show-error --fail --max-time 50 -u ftp:x \
+		-o /srv/test/j.bin "ftp://127.0.0.1:$NSPAWN_PORT/f.bin"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local size i out=
+	size=$(stat -c %s "$NS/srv/root/f.bin")
+	local check='
+import json, sys
+size = sys.argv[1]
+es = [json.loads(l) for l in sys.stdin if l.strip()]
+assert es, "no entry with FTPRELAY_USER=ftp"
+sids = {e.get("FTPRELAY_SESSION") for e in es}
+assert len(sids) == 1 and None not in sids, "sessions: %r" % sids
+for e in es:
+    assert e["SYSLOG_IDENTIFIER"] == "ftprelay", e
+    assert e["FTPRELAY_ORIGIN"] == "127.0.0.1:21", e
+    assert e["FTPRELAY_CLIENT"].startswith("127.0.0.1:"), e
+    assert e.get("_SYSTEMD_UNIT", "").startswith("ftprelay@"), e
+t = [e for e in es if "FTPRELAY_PATH" in e]
+assert len(t) == 1, "transfer entries: %r" % t
+t = t[0]
+assert t["FTPRELAY_COMMAND"] == "RETR" and t["FTPRELAY_PATH"] == "f.bin", t
+assert t["FTPRELAY_BYTES"] == size, t
+assert t["FTPRELAY_RESULT"] == "226" and t["FTPRELAY_STATUS"] == "complete", t
+assert t["PRIORITY"] == "6", t
+assert any("USER ftp" in e["MESSAGE"] for e in es), "no USER line"
+assert any("session end" in e["MESSAGE"] for e in es), "no session end line"
+print(sids.pop())
+'
+	# journald may take a moment to write the last lines out
+	for ((i = 0; i < 25; i++)); do
+		out=$(journal_json FTPRELAY_USER=ftp | "$PYTHON" -c "$check" "$size" 2>&1) && break
+		sleep 0.2
+	done
+	echo "$out"
+	[[ $out =~ ^[0-9a-f]{8}$ ]] || fail "journal entries of the session: $out"
+	# FTPRELAY_SESSION= also finds the lines from before USER (no user yet)
+	run journal_json "FTPRELAY_SESSION=$out"
+	grep -q '"MESSAGE":"[^"]*session start: origin 127.0.0.1:21"' <<<"$output"
+	grep '"MESSAGE":"[^"]*session start' <<<"$output" | grep -vq FTPRELAY_USER
+	# the journal gets fields, not the old text on stderr too: one entry
+	# per line
+	[ "$(journal_json FTPRELAY_USER=ftp | grep -c 'transfer RETR')" -eq 1 ]
+}
+
+@test "under the shipped unit the transfer log goes to LogsDirectory=, written by the dynamic user" {
+	no_sessions
+	in_ct mkdir -p /run/systemd/system/ftprelay@.service.d
+	local exec
+	exec=$(unit_value "$NS/units/ftprelay@.service" ExecStart)
+	printf '[Service]\nExecStart=\nExecStart=%s --xferlog /var/log/ftprelay/xferlog\n' "$exec" \
+		>"$NS/srv/xferlog-dropin.conf"
+	in_ct cp /srv/test/xferlog-dropin.conf /run/systemd/system/ftprelay@.service.d/xferlog.conf
+	in_ct systemctl daemon-reload
+	run in_ct curl --silent --show-error --fail --max-time 50 \
+		-o /srv/test/x.bin "ftp://127.0.0.1:$NSPAWN_PORT/f.bin"
+	local st=$status
+	in_ct rm -f /run/systemd/system/ftprelay@.service.d/xferlog.conf
+	in_ct systemctl daemon-reload
+	echo "$output"
+	[ "$st" -eq 0 ]
+	run in_ct cat /var/log/ftprelay/xferlog
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local size
+	size=$(stat -c %s "$NS/srv/root/f.bin")
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	awk -v size="$size" 'NF == 18 && $8 == size && $9 == "f.bin" && $12 == "o" && $18 == "c" { ok = 1 } END { exit !ok }' <<<"$output"
+	# systemd keeps a DynamicUser's logs below /var/log/private
+	run in_ct stat -c '%a %F' /var/log/private/ftprelay/xferlog
+	echo "$output"
+	[ "$output" = "600 regular file" ]
+}
+
+@test "a broken config stops ftprelay.socket from starting, and systemctl status shows the file and line; fixed, it starts" {
+	# The socket's own check (ExecStartPre=), pointed at a config of the
+	# test's: copied from the generated unit with only the file changed.
+	local pre
+	pre=$(unit_value "$NS/units/ftprelay.socket" ExecStartPre)
+	[[ $pre == *"--check-config"* ]] || fail "ftprelay.socket has no --check-config ExecStartPre=: $pre"
+	pre=$(sed 's|--config [^ ]*|--config /srv/test/check.conf|' <<<"$pre")
+	printf 'origin = 127.0.0.1:21\n# a typo below\nidle-timeout = 15m\n' >"$NS/srv/check.conf"
+	printf '[Socket]\nExecStartPre=\nExecStartPre=%s\n' "$pre" >"$NS/srv/check-dropin.conf"
+	in_ct mkdir -p /run/systemd/system/ftprelay.socket.d
+	in_ct cp /srv/test/check-dropin.conf /run/systemd/system/ftprelay.socket.d/check.conf
+	in_ct systemctl daemon-reload
+	in_ct systemctl stop ftprelay.socket
+	run in_ct systemctl start ftprelay.socket
+	echo "start: $status $output"
+	local start_status=$status
+	# status shows the journal: give journald a moment to write it out
+	local i status_text=
+	for ((i = 0; i < 25; i++)); do
+		in_ct journalctl --sync >/dev/null 2>&1 || true
+		status_text=$(in_ct systemctl status --no-pager -n 20 ftprelay.socket) || true
+		[[ $status_text == *"check.conf:3:"* ]] && break
+		sleep 0.2
+	done
+	echo "$status_text"
+	local state
+	state=$(in_ct systemctl is-active ftprelay.socket) || true
+	# fixed: it starts
+	printf 'origin = 127.0.0.1:21\nidle-timeout = 900\n' >"$NS/srv/check.conf"
+	in_ct systemctl reset-failed ftprelay.socket || true
+	run in_ct systemctl start ftprelay.socket
+	local fixed_status=$status
+	local fixed_state
+	fixed_state=$(in_ct systemctl is-active ftprelay.socket) || true
+	# back to the shipped unit for the tests after this one
+	in_ct rm -rf /run/systemd/system/ftprelay.socket.d
+	in_ct systemctl daemon-reload
+	in_ct systemctl restart ftprelay.socket
+	[ "$start_status" -ne 0 ] || fail "systemctl start succeeded with a broken config"
+	[ "$state" = failed ] || fail "ftprelay.socket is '$state', not failed"
+	[[ $status_text == *"/srv/test/check.conf:3: idle-timeout: '15m' is not a number of seconds"* ]] ||
+		fail "systemctl status does not show the problem"
+	[ "$fixed_status" -eq 0 ]
+	[ "$fixed_state" = active ]
+	[ "$(in_ct systemctl is-active ftprelay.socket)" = active ]
 }

@@ -111,6 +111,10 @@ static void file_and_precedence(void)
 	       "origin from the file");
 	TAP_OK(c.idle_timeout == 30, "the command line wins over the file");
 	TAP_OK(c.data_timeout == 7, "file value used where the command line is silent");
+	TAP_OK(cfg_line_of(&c, "data-timeout") == 4 && cfg_line_of(&c, "origin") == 2,
+	       "the file line of each setting is kept (for --check-config)");
+	TAP_OK(cfg_line_of(&c, "idle-timeout") == 0,
+	       "a setting from the command line has no file line");
 
 	f = fopen(path, "w");
 	fputs("origin = h\nbogus = 1\n", f);
@@ -133,6 +137,21 @@ static void file_and_precedence(void)
 
 	TAP_OK(cfg_load(&c, 2, argv4, err, sizeof(err)) == CONF_ERROR &&
 	       strstr(err, "--bogus") != NULL, "unknown option named");
+	char *argv6[] = { "ftprelay", "--origin", "h", "--xferlog", "/var/log/x", NULL };
+
+	TAP_OK(cfg_load(&c, 5, argv6, err, sizeof(err)) == CONF_OK &&
+	       strcmp(c.xferlog, "/var/log/x") == 0 && !c.check_config, "--xferlog FILE");
+	TAP_OK(cfg_set(&c, "xferlog", "", err, sizeof(err)) == CONF_ERROR,
+	       "an empty xferlog refused");
+	char *argv7[] = { "ftprelay", "--check-config", "--origin", "h", NULL };
+
+	TAP_OK(cfg_load(&c, 4, argv7, err, sizeof(err)) == CONF_OK && c.check_config,
+	       "--check-config takes no value");
+	char origin[64];
+
+	TAP_OK(cfg_set(&c, "origin", "[2001:db8::1]:2121", err, sizeof(err)) == CONF_OK &&
+	       strcmp(cfg_origin_str(&c, origin, sizeof(origin)), "[2001:db8::1]:2121") == 0,
+	       "the origin as text keeps IPv6 brackets");
 	char *argv5[] = { "ftprelay", NULL };
 
 	TAP_OK(cfg_load(&c, 1, argv5, err, sizeof(err)) == CONF_ERROR &&
