@@ -215,7 +215,9 @@ EOF
 	wait "$client"
 	cat "$T/out"
 	connects=$(sed -n 's/^connects=//p' <<<"$output")
-	[ "$connects" -ge 20 ]
+	# more than the three logged one by one (how many more depends on the
+	# machine's load), so a summary must follow
+	[ "$connects" -ge 5 ]
 	[[ $output == *"after=refused"* ]]
 	refused=$(grep -c 'data connection from .* refused' "$RELAY_LOG" || true)
 	[ "$refused" -le 3 ] || fail "$refused refusal lines for $connects connections"
