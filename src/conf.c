@@ -11,7 +11,8 @@
 enum conf_key {
 	KEY_ORIGIN, KEY_PASV_ADDRESS, KEY_PASV_PORTS, KEY_IDLE_TIMEOUT,
 	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_ORIGIN_DATA_MODE, KEY_USER,
-	KEY_CONFIG, KEY_COUNT
+	KEY_CONFIG, KEY_ROUTE_MAP, KEY_FORWARD_TO, KEY_ROUTE_URL, KEY_WELCOME,
+	KEY_COUNT
 };
 
 static const char *const conf_names[KEY_COUNT] = {
@@ -24,10 +25,16 @@ static const char *const conf_names[KEY_COUNT] = {
 	[KEY_ORIGIN_DATA_MODE] = "origin-data-mode",
 	[KEY_USER] = "user",
 	[KEY_CONFIG] = "config",
+	[KEY_ROUTE_MAP] = "route-map",
+	[KEY_FORWARD_TO] = "forward-to",
+	[KEY_ROUTE_URL] = "route-url",
+	[KEY_WELCOME] = "welcome",
 };
 
 static const char conf_usage[] =
 	"usage: ftprelay --origin HOST[:PORT] [options]\n"
+	"       ftprelay --route-map FILE|--forward-to PATTERNS|--route-url URL [options]\n"
+	"       ftprelay --compile-routes TEXTFILE CDBFILE\n"
 	"  --origin HOST[:PORT]       origin FTP server ([IPv6]:PORT too; port 21)\n"
 	"  --pasv-address ADDR        address put in 227 replies\n"
 	"                             (default: local address of the client connection)\n"
@@ -38,6 +45,11 @@ static const char conf_usage[] =
 	"  --data-timeout SECONDS     stalled data connection limit (default 300)\n"
 	"  --connect-timeout SECONDS  origin connect/greeting limit (default 10)\n"
 	"  --user NAME                user to run as when started as root\n"
+	"  --route-map FILE           per-user origins (FILE.cdb: compiled)\n"
+	"  --forward-to PATTERNS      allow USER name@host[:port] to these\n"
+	"                             host:port shell patterns (comma-separated)\n"
+	"  --route-url URL            ask http://...%s... for each user's origin\n"
+	"  --welcome TEXT             greeting when routing (default: FTP proxy ready)\n"
 	"  --no-sandbox               no seccomp filter (debugging only)\n"
 	"  --config FILE              read key = value settings from FILE\n"
 	"  --version, --help\n"
@@ -197,6 +209,37 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 			goto bad;
 		strcpy(c->config_file, value);
 		break;
+	case KEY_ROUTE_MAP:
+		if (*value == '\0' || strlen(value) >= sizeof(c->route_map))
+			goto bad;
+		strcpy(c->route_map, value);
+		break;
+	case KEY_FORWARD_TO:
+		if (*value == '\0' || strlen(value) >= sizeof(c->forward_to) ||
+		    strpbrk(value, " \t") != NULL)
+			goto bad;
+		strcpy(c->forward_to, value);
+		break;
+	case KEY_ROUTE_URL:
+		/* Our own HTTP/1.0 client (login.c): plain http only. */
+		if (strncmp(value, "http://", 7) != 0 || value[7] == '\0' ||
+		    strlen(value) >= sizeof(c->route_url) ||
+		    strpbrk(value, " \t") != NULL) {
+			snprintf(err, errcap, "%s: '%s' is not an http:// URL", key,
+				 value);
+			return CONF_ERROR;
+		}
+		strcpy(c->route_url, value);
+		break;
+	case KEY_WELCOME:
+		/* SECURITY: it goes into a reply line as is. */
+		if (strlen(value) >= sizeof(c->welcome))
+			goto bad;
+		for (const char *p = value; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				goto bad;
+		strcpy(c->welcome, value);
+		break;
 	default:
 		snprintf(err, errcap, "unknown option '%s'", key);
 		return CONF_ERROR;
@@ -348,9 +391,14 @@ unknown:
 	if (c->config_file[0] != '\0' &&
 	    cfg_read_file(c, c->config_file, err, errcap) != CONF_OK)
 		return CONF_ERROR;
-	if (c->origin_host[0] == '\0') {
+	c->routing = c->route_map[0] != '\0' || c->forward_to[0] != '\0' ||
+		     c->route_url[0] != '\0';
+	if (c->welcome[0] == '\0')
+		strcpy(c->welcome, "FTP proxy ready");
+	if (c->origin_host[0] == '\0' && !c->routing) {
 		snprintf(err, errcap, "no origin: give --origin HOST[:PORT] "
-			 "or 'origin =' in the config file");
+			 "or 'origin =' in the config file (or a route source: "
+			 "--route-map, --forward-to, --route-url)");
 		return CONF_ERROR;
 	}
 	return CONF_OK;

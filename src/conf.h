@@ -28,6 +28,12 @@ struct conf {
 	char config_file[FTPR_CONF_LINE_MAX];
 	char user[FTPR_HOST_MAX];  /* drop to this user when started as root */
 	int no_sandbox;            /* debugging only */
+	/* Per-user routing (route.c, login.c): on when any source is set. */
+	char route_map[FTPR_ROUTE_OPT_MAX];
+	char forward_to[FTPR_ROUTE_OPT_MAX];
+	char route_url[FTPR_ROUTE_OPT_MAX];
+	char welcome[256];
+	int routing;
 	unsigned set; /* bit per option given on the command line */
 };
 

@@ -13,6 +13,8 @@
 #include "defs.h"
 #include "launch.h"
 #include "log.h"
+#include "login.h"
+#include "route.h"
 #include "net.h"
 #include "sandbox.h"
 #include "session.h"
@@ -37,6 +39,19 @@ int main(int argc, char **argv)
 	gid_t gid = 0;
 	enum conf_result r;
 
+	if (argc >= 2 && strcmp(argv[1], "--compile-routes") == 0) {
+		/* An operator's command, not a session: no client. */
+		if (argc != 4) {
+			fprintf(stderr, "usage: ftprelay --compile-routes TEXTFILE "
+				"CDBFILE\n");
+			return FTPR_EXIT_USAGE;
+		}
+		if (route_compile(argv[2], argv[3], err, sizeof(err)) < 0) {
+			fprintf(stderr, "ftprelay: %s\n", err);
+			return FTPR_EXIT_USAGE;
+		}
+		return FTPR_EXIT_OK;
+	}
 	have_client = launch_find_client(&l, why, sizeof(why)) == 0;
 	log_open(have_client && l.stderr_is_client);
 
@@ -47,7 +62,8 @@ int main(int argc, char **argv)
 	/* The origin accepts and greets (vsftpd forks for it) while we do
 	 * the rest of the set-up; the user lookup alone (NSS) takes about
 	 * 80 us.  Only once the options are known good. */
-	if (r == CONF_OK && have_client && !(as_root && cf.user[0] == '\0'))
+	if (r == CONF_OK && have_client && !cf.routing &&
+	    !(as_root && cf.user[0] == '\0'))
 		early = net_connect_early(cf.origin_host, cf.origin_port);
 	if (r == CONF_OK && as_root) {
 		/* SECURITY: never parse client input as root. */
@@ -90,6 +106,17 @@ int main(int argc, char **argv)
 	main_session_id(sid, sizeof(sid));
 	log_set_session(sid, net_addr_str(&su.client_peer, who, sizeof(who)));
 
+	if (cf.routing) {
+		/* The origin is chosen at USER: open the route sources now. */
+		if (login_setup(&su, err, sizeof(err)) < 0) {
+			log_msg(LOG_ERR, "%s", err);
+			sess_reply_now(l.out, "421 Service not available: "
+				       "proxy configuration error.\r\n");
+			return FTPR_EXIT_USAGE;
+		}
+		log_msg(LOG_INFO, "session start: routing");
+		goto lockdown;
+	}
 	su.origin = net_connect_host(cf.origin_host, cf.origin_port, early,
 				     cf.connect_timeout, why, sizeof(why));
 	if (su.origin < 0) {
@@ -103,6 +130,7 @@ int main(int argc, char **argv)
 	log_msg(LOG_INFO, "session start: origin %s",
 		net_addr_str(&su.origin_peer, who, sizeof(who)));
 
+lockdown:
 	sess_signals();
 	/* Set-up is done: lock down before the first client byte is read. */
 	if (as_root && sandbox_drop_privileges(uid, gid, why, sizeof(why)) < 0) {

@@ -1,9 +1,11 @@
-/* session-int.h - what session.c (the control channel and the loop) and
- * datachan.c (the data channel) share: the state of the session, and the
- * few functions each calls in the other.  Nothing else includes it. */
+/* session-int.h - what session.c (the control channel and the loop),
+ * datachan.c (the data channel) and login.c (routing: before and at USER)
+ * share: the state of the session, and the few functions each calls in
+ * the other.  Nothing else includes it. */
 #ifndef FTPR_SESSION_INT_H
 #define FTPR_SESSION_INT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,6 +118,20 @@ void sess_reply(struct session *s, const char *fmt, ...)
 int sess_code(const char *line);
 int out_put(struct outbuf *o, const char *p, size_t n);
 void pend_push(struct session *s, enum pend p);
+/* Stop relaying; tell the client why (if anything), flush, then exit. */
+void sess_end(struct session *s, int exit_code, const char *reply);
+/* The signal mask to wait with (SIGTERM and friends let through). */
+extern sigset_t sess_orig_mask;
+
+/* login.c: per-user routing (does nothing unless cf->routing). */
+/* Our own 220, instead of the origin's. */
+void login_start(struct session *s);
+/* A client command; 1 when login.c answered it (everything before the
+ * origin is known, and every USER). */
+int login_command(struct session *s, enum proto_cmd cmd, const char *line,
+		  size_t len, const char *arg, size_t arglen);
+/* Must cmd wait for every earlier reply? */
+int login_serialises(const struct session *s, enum proto_cmd cmd);
 
 /* datachan.c: the data channel of the session, s->dc. */
 void dc_init(struct session *s);
