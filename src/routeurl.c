@@ -48,7 +48,8 @@ int route_url_setup(struct route_url *u, const char *url, char *err,
 	hp[n] = '\0';
 	if (cfg_parse_hostport(hp, host, sizeof(host), &port) < 0)
 		goto bad;
-	if (!(hp[0] == '[' || strchr(hp, ':') != NULL))
+	/* The port when the URL names one, else HTTP's. */
+	if (hp[0] == '[' ? strstr(hp, "]:") == NULL : strchr(hp, ':') == NULL)
 		port = 80;
 	snprintf(u->host, sizeof(u->host), "%s", hp);
 	snprintf(u->path, sizeof(u->path), "%s", slash ? slash : "/");

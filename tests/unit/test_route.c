@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "route.h"
+#include "routeurl.h"
 #include "tap.h"
 
 static struct route_entry e;
@@ -195,6 +196,63 @@ int main(void)
 		unlink(path);
 		unlink(cdb);
 		rmdir(dir);
+	}
+	/* --route-url: the request and the answer */
+	{
+		struct route_url u;
+		struct route r;
+		char req[512], why[256];
+		const char *a;
+
+		TAP_OK(route_url_setup(&u, "http://127.0.0.1:8080/route/%s?x=1", err,
+				       sizeof(err)) == 0 && net_port(&u.addr) == 8080,
+		       "a URL with a literal host and a port");
+		TAP_OK(route_url_request(&u, "bob@ex ample/%", 14, req, sizeof(req)) > 0 &&
+		       strncmp(req, "GET /route/bob%40ex%20ample%2F%25?x=1 HTTP/1.0\r\n"
+			       "Host: 127.0.0.1:8080\r\n", 62) == 0,
+		       "%s is the percent-encoded name; HTTP/1.0 with Host");
+		TAP_OK(route_url_request(&u, "bob", 3, req, 20) < 0, "a short buffer is refused");
+		TAP_OK(route_url_setup(&u, "http://[::1]/r?u=%s", err, sizeof(err)) == 0 &&
+		       net_port(&u.addr) == 80, "IPv6 literal, port 80 by default");
+		TAP_OK(route_url_setup(&u, "ftp://x/%s", err, sizeof(err)) < 0 &&
+		       route_url_setup(&u, "http:///x", err, sizeof(err)) < 0,
+		       "not http, no host: refused");
+#define ANSWER(s) route_url_parse_answer((s), strlen(s), &r, why, sizeof(why))
+		a = "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"
+		    "{\"code\": 200, \"data\": \"127.0.0.1:2121\"}\n";
+		TAP_OK(ANSWER(a) == ROUTE_FOUND && r.n == 1 && origin_is(&r, 0, "127.0.0.1:2121"),
+		       "code 200: the route");
+		a = "HTTP/1.1 200 OK\r\nContent-Length: 38\r\n\r\n"
+		    "{\"data\":\"[::1]:21\",\"code\":200,\"x\":[1]}garbage after";
+		TAP_OK(ANSWER(a) == ROUTE_FOUND && origin_is(&r, 0, "[::1]:21"),
+		       "Content-Length bounds the body; key order and other keys do not matter");
+		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 404, \"data\": \"no such user\"}";
+		TAP_OK(ANSWER(a) == ROUTE_NONE, "another code: no route");
+		a = "HTTP/1.0 500 Internal Server Error\r\n\r\n{\"code\": 200}";
+		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL && strstr(why, "HTTP status 500"),
+		       "an HTTP error is a failure, not \"no route\"");
+		a = "HTTP/1.0 200 OK\r\n\r\n<html>";
+		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "garbage is a failure");
+		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200, \"data\": \"ftp.example.net:21\"}";
+		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "a host name in data is a failure");
+		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200}";
+		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "200 without data is a failure");
+		a = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "2a\r\n{\"code\": 200, \"data\": \"127.0.0.1:21\"}\r\n0\r\n\r\n";
+		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL && strstr(why, "Transfer-Encoding"),
+		       "a chunked answer is refused");
+		a = "HTTP/1.0 200 OK\r\nContent-Length: 99\r\n\r\n{\"code\": 404}";
+		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "a body shorter than Content-Length");
+		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200, \"data\": \"127.0.0.1:21\"";
+		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "an unclosed object");
+		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 2e2, \"data\": \"127.0.0.1:21\"}";
+		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "a code that is not an integer");
+		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200, \"data\": \"127.0.0.1\\u003a21\"}";
+		TAP_OK(ANSWER(a) == ROUTE_FOUND && origin_is(&r, 0, "127.0.0.1:21"),
+		       "JSON escapes in data");
+		a = "HTTP/1.0 200 OK\r\n\r\n";
+		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "an empty body");
+#undef ANSWER
 	}
 	return tap_done();
 }
