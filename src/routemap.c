@@ -195,7 +195,10 @@ int route_map_open(struct route_map *m, const char *path, char *err,
 		}
 	}
 	if (cdb_init(&m->cdb, m->fd) < 0) {
-		snprintf(err, errcap, "route map %s: not a constant database", path);
+		/* An empty or short file is EPROTO; a mapping over the
+		 * address space limit (xinetd's rlimit_as) ENOMEM. */
+		snprintf(err, errcap, "route map %s: %s", path, errno == EPROTO ?
+			 "not a constant database" : strerror(errno));
 		close(m->fd);
 		m->fd = -1;
 		return -1;
