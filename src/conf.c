@@ -35,7 +35,8 @@ static const char conf_usage[] =
 	"usage: ftprelay --origin HOST[:PORT] [options]\n"
 	"       ftprelay --route-map FILE|--forward-to PATTERNS|--route-url URL [options]\n"
 	"       ftprelay --compile-routes TEXTFILE CDBFILE\n"
-	"  --origin HOST[:PORT]       origin FTP server ([IPv6]:PORT too; port 21)\n"
+	"  --origin HOST[:PORT][,...] origin FTP server ([IPv6]:PORT too; port 21);\n"
+	"                             several: tried in order\n"
 	"  --pasv-address ADDR        address put in 227 replies\n"
 	"                             (default: local address of the client connection)\n"
 	"  --pasv-ports LOW-HIGH      ports for ftprelay's data listeners, towards\n"
@@ -141,6 +142,40 @@ int cfg_parse_range(const char *s, uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
+/* --origin HOST[:PORT][,HOST[:PORT]...]: each item checked; the first
+ * goes to origin_host and origin_port. */
+static int cfg_parse_origins(struct conf *c, const char *value)
+{
+	const char *p = value;
+	unsigned n = 0;
+
+	if (strlen(value) >= sizeof(c->origin_list))
+		return -1;
+	for (;;) {
+		char item[FTPR_HOST_MAX], host[FTPR_HOST_MAX];
+		size_t len = strcspn(p, ",");
+		uint16_t port;
+
+		if (len == 0 || len >= sizeof(item) || ++n > FTPR_ROUTE_ORIGINS_MAX)
+			return -1;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (cfg_parse_hostport(item, host, sizeof(host), &port) < 0)
+			return -1;
+		if (n == 1) {
+			strcpy(c->origin_host, host);
+			c->origin_port = port;
+		}
+		p += len;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	strcpy(c->origin_list, value);
+	c->origin_n = n;
+	return 0;
+}
+
 static int cfg_key(const char *key)
 {
 	for (int k = 0; k < KEY_COUNT; k++)
@@ -157,8 +192,7 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 
 	switch (k) {
 	case KEY_ORIGIN:
-		if (cfg_parse_hostport(value, c->origin_host,
-				       sizeof(c->origin_host), &c->origin_port) < 0)
+		if (cfg_parse_origins(c, value) < 0)
 			goto bad;
 		break;
 	case KEY_PASV_ADDRESS:

@@ -16,8 +16,10 @@ enum origin_data_mode {
 };
 
 struct conf {
-	char origin_host[FTPR_HOST_MAX];
+	char origin_host[FTPR_HOST_MAX];  /* the first of --origin A,B,... */
 	uint16_t origin_port;
+	char origin_list[FTPR_ROUTE_OPT_MAX]; /* --origin as given */
+	unsigned origin_n;                /* origins in it */
 	int has_pasv_address;
 	struct net_addr pasv_address;
 	uint16_t pasv_lo, pasv_hi; /* 0-0: the kernel chooses; both sides */

@@ -34,41 +34,57 @@ static struct {
 	int noroute;            /* the last USER had no route: PASS gets 530 */
 } login;
 
-/* --origin: literal, or resolved now (never after the lock-down). */
-static int login_resolve_origin(const struct conf *cf, char *err, size_t errcap)
+/* --origin (a list of HOST[:PORT]): literals, or names resolved now
+ * (never after the lock-down), every address in turn, into r. */
+static int login_resolve_origins(const struct conf *cf, struct route *r,
+				 char *err, size_t errcap)
 {
-	struct addrinfo hints, *res, *ai;
-	struct route *r = &login.fallback;
-	char service[8];
-	int e;
+	const char *p = cf->origin_list;
 
-	if (cf->origin_host[0] == '\0')
-		return 0;
-	if (net_parse_literal(cf->origin_host, &r->origin[0]) == 0) {
-		net_set_port(&r->origin[0], cf->origin_port);
-		r->n = 1;
-		return 0;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
-	snprintf(service, sizeof(service), "%u", cf->origin_port);
-	e = getaddrinfo(cf->origin_host, service, &hints, &res);
-	if (e != 0) {
-		snprintf(err, errcap, "cannot resolve %s: %s", cf->origin_host,
-			 gai_strerror(e));
-		return -1;
-	}
-	for (ai = res; ai != NULL && r->n < FTPR_ROUTE_ORIGINS_MAX; ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof(r->origin[0].ss))
+	memset(r, 0, sizeof(*r));
+	while (*p != '\0' && r->n < FTPR_ROUTE_ORIGINS_MAX) {
+		char item[FTPR_HOST_MAX], host[FTPR_HOST_MAX], service[8];
+		size_t n = strcspn(p, ",");
+		struct addrinfo hints, *res, *ai;
+		uint16_t port;
+		int e;
+
+		if (n >= sizeof(item))
+			n = sizeof(item) - 1;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		p += n;
+		if (*p == ',')
+			p++;
+		if (cfg_parse_hostport(item, host, sizeof(host), &port) < 0)
+			continue; /* conf.c checked every item */
+		if (net_parse_literal(host, &r->origin[r->n]) == 0) {
+			net_set_port(&r->origin[r->n], port);
+			r->n++;
 			continue;
-		memcpy(&r->origin[r->n].ss, ai->ai_addr, ai->ai_addrlen);
-		r->origin[r->n].len = ai->ai_addrlen;
-		r->n++;
+		}
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_ADDRCONFIG;
+		snprintf(service, sizeof(service), "%u", port);
+		e = getaddrinfo(host, service, &hints, &res);
+		if (e != 0) {
+			snprintf(err, errcap, "cannot resolve %s: %s", host,
+				 gai_strerror(e));
+			continue; /* the other origins may do */
+		}
+		for (ai = res; ai != NULL && r->n < FTPR_ROUTE_ORIGINS_MAX;
+		     ai = ai->ai_next) {
+			if (ai->ai_addrlen > sizeof(r->origin[0].ss))
+				continue;
+			memcpy(&r->origin[r->n].ss, ai->ai_addr, ai->ai_addrlen);
+			r->origin[r->n].len = ai->ai_addrlen;
+			r->n++;
+		}
+		freeaddrinfo(res);
 	}
-	freeaddrinfo(res);
-	return 0;
+	return r->n > 0 ? 0 : -1;
 }
 
 int login_setup(struct sess_setup *su, char *err, size_t errcap)
@@ -86,7 +102,9 @@ int login_setup(struct sess_setup *su, char *err, size_t errcap)
 		return -1;
 	/* A fallback that does not resolve is a warning: the users that
 	 * the other sources route are served all the same. */
-	if (login_resolve_origin(cf, why, sizeof(why)) < 0)
+	why[0] = '\0';
+	if (cf->origin_list[0] != '\0' &&
+	    login_resolve_origins(cf, &login.fallback, why, sizeof(why)) < 0)
 		log_msg(LOG_WARNING, "--origin: %s; no route of last resort", why);
 	return 0;
 }
@@ -193,14 +211,18 @@ static int login_wait(int fd, int write, msec_t deadline)
 	}
 }
 
-/* Connect to a and consume its greeting; the fd, -1 (failed, logged) or
- * -2 (interrupted). */
-static int login_connect_one(struct session *s, const struct net_addr *a)
+/* Connect to a and consume its greeting, read through lb (what follows
+ * the greeting, nothing normally, stays there); each greeting line also
+ * goes to keep, with CRLF, when keep is not NULL.  The fd, -1 (failed,
+ * logged) or -2 (interrupted). */
+static int login_connect_one(const struct net_addr *a, int timeout_s,
+			     struct linebuf *lb, char *keep, size_t keepcap,
+			     size_t *keeplen)
 {
-	msec_t deadline = sess_now() + SESS_MS(s->cf->connect_timeout);
+	msec_t deadline = sess_now() + SESS_MS(timeout_s);
 	struct proto_reply rs = { 0, 0 };
 	char who[FTPR_ADDRSTR_MAX];
-	int fd, w, e;
+	int fd, w, e, rc = -1;
 
 	net_addr_str(a, who, sizeof(who));
 	fd = net_connect_start(a, NULL);
@@ -216,15 +238,15 @@ static int login_connect_one(struct session *s, const struct net_addr *a)
 		close(fd);
 		return w < 0 ? -2 : -1;
 	}
-	/* The greeting, read into the session's origin buffer; what
-	 * follows it (nothing, normally) stays there for the loop. */
+	if (keeplen != NULL)
+		*keeplen = 0;
 	for (;;) {
 		const char *line;
 		size_t len;
 		enum lb_status st;
 		ssize_t n;
 
-		while ((st = lb_peek(&s->ol, &line, &len)) != LB_NONE) {
+		while ((st = lb_peek(lb, &line, &len)) != LB_NONE) {
 			enum proto_line r = st == LB_LINE ?
 				proto_reply_line(&rs, line, len) : PROTO_LINE_BAD;
 
@@ -232,37 +254,41 @@ static int login_connect_one(struct session *s, const struct net_addr *a)
 				log_msg(LOG_WARNING, "origin %s: invalid greeting", who);
 				goto fail;
 			}
-			lb_consume(&s->ol);
-			if (r == PROTO_LINE_LAST && rs.code == 220)
-				return fd;
-			if (r == PROTO_LINE_LAST) {
+			if (keep != NULL && *keeplen + len + 2 <= keepcap) {
+				memcpy(keep + *keeplen, line, len);
+				memcpy(keep + *keeplen + len, "\r\n", 2);
+				*keeplen += len + 2;
+			}
+			if (r == PROTO_LINE_LAST && rs.code != 220)
 				log_msg(LOG_WARNING, "origin %s greeted with: %.*s", who,
 					(int)(len > 80 ? 80 : len), line);
+			lb_consume(lb);
+			if (r == PROTO_LINE_LAST && rs.code == 220)
+				return fd;
+			if (r == PROTO_LINE_LAST)
 				goto fail;
-			}
 		}
 		w = login_wait(fd, 0, deadline);
 		if (w <= 0) {
 			if (w == 0)
 				log_msg(LOG_WARNING, "origin %s sent no greeting within %d s",
-					who, s->cf->connect_timeout);
-			close(fd);
-			lb_init(&s->ol, s->olbuf, sizeof(s->olbuf), FTPR_REPLY_LINE_MAX);
-			return w < 0 ? -2 : -1;
+					who, timeout_s);
+			rc = w < 0 ? -2 : -1;
+			goto fail;
 		}
-		n = read(fd, lb_tail(&s->ol), lb_room(&s->ol));
+		n = read(fd, lb_tail(lb), lb_room(lb));
 		if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR))) {
 			log_msg(LOG_WARNING, "origin %s closed before greeting: %s", who,
 				n == 0 ? "end of file" : strerror(errno));
 			goto fail;
 		}
 		if (n > 0)
-			lb_commit(&s->ol, (size_t)n);
+			lb_commit(lb, (size_t)n);
 	}
 fail:
 	close(fd);
-	lb_init(&s->ol, s->olbuf, sizeof(s->olbuf), FTPR_REPLY_LINE_MAX);
-	return -1;
+	lb_init(lb, lb->buf, lb->cap, lb->max);
+	return rc;
 }
 
 /* Try the route's origins in order; 0 connected, -1 all failed (the
@@ -272,7 +298,8 @@ static int login_connect(struct session *s, const struct route *r)
 	char who[FTPR_ADDRSTR_MAX];
 
 	for (unsigned i = 0; i < r->n; i++) {
-		int fd = login_connect_one(s, &r->origin[i]);
+		int fd = login_connect_one(&r->origin[i], s->cf->connect_timeout,
+					   &s->ol, NULL, 0, NULL);
 
 		if (fd == -2)
 			return -2;
@@ -422,4 +449,38 @@ int login_command(struct session *s, enum proto_cmd cmd, const char *line,
 		return 0;
 	login_before(s, cmd, line, len, arg, arglen);
 	return 1;
+}
+
+/* ---- --origin A,B,...: without routing ---------------------------------- */
+
+int login_origin_list(struct sess_setup *su, char *greeting, size_t cap,
+		      char *why, size_t whycap)
+{
+	static char buf[FTPR_REPLY_LINE_MAX];
+	struct linebuf lb;
+	struct route r;
+
+	why[0] = '\0';
+	if (login_resolve_origins(su->cf, &r, why, whycap) < 0) {
+		if (why[0] == '\0')
+			snprintf(why, whycap, "no usable --origin");
+		return -1;
+	}
+	lb_init(&lb, buf, sizeof(buf), FTPR_REPLY_LINE_MAX);
+	for (unsigned i = 0; i < r.n; i++) {
+		int fd = login_connect_one(&r.origin[i], su->cf->connect_timeout, &lb,
+					   greeting, cap, &su->greeting_len);
+
+		if (fd == -2)
+			break;
+		if (fd < 0)
+			continue;
+		su->origin = fd;
+		su->origin_peer = r.origin[i];
+		net_local(fd, &su->origin_local);
+		su->greeting = greeting;
+		return 0;
+	}
+	snprintf(why, whycap, "every origin of --origin failed");
+	return -1;
 }

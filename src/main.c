@@ -34,6 +34,7 @@ int main(int argc, char **argv)
 	struct launch l;
 	struct sess_setup su;
 	char why[512], err[512], sid[16], who[FTPR_ADDRSTR_MAX];
+	static char greeting[FTPR_REPLY_LINE_MAX];
 	int have_client, as_root, early = -1;
 	uid_t uid = 0;
 	gid_t gid = 0;
@@ -62,7 +63,7 @@ int main(int argc, char **argv)
 	/* The origin accepts and greets (vsftpd forks for it) while we do
 	 * the rest of the set-up; the user lookup alone (NSS) takes about
 	 * 80 us.  Only once the options are known good. */
-	if (r == CONF_OK && have_client && !cf.routing &&
+	if (r == CONF_OK && have_client && !cf.routing && cf.origin_n == 1 &&
 	    !(as_root && cf.user[0] == '\0'))
 		early = net_connect_early(cf.origin_host, cf.origin_port);
 	if (r == CONF_OK && as_root) {
@@ -117,8 +118,13 @@ int main(int argc, char **argv)
 		log_msg(LOG_INFO, "session start: routing");
 		goto lockdown;
 	}
-	su.origin = net_connect_host(cf.origin_host, cf.origin_port, early,
-				     cf.connect_timeout, why, sizeof(why));
+	su.origin = -1;
+	if (cf.origin_n > 1)
+		(void)login_origin_list(&su, greeting, sizeof(greeting), why,
+					sizeof(why));
+	else
+		su.origin = net_connect_host(cf.origin_host, cf.origin_port, early,
+					     cf.connect_timeout, why, sizeof(why));
 	if (su.origin < 0) {
 		log_msg(LOG_ERR, "%s", why);
 		sess_reply_now(l.out, "421 Service not available: cannot reach "

@@ -576,6 +576,8 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 	net_tune_control(s->cout);
 	if (s->ofd >= 0) {
 		pend_push(s, PEND_GREETING);
+		if (su->greeting_len > 0) /* read already: --origin A,B */
+			lb_append(&s->ol, su->greeting, su->greeting_len);
 		net_set_nonblock(s->ofd);
 		net_tune_control(s->ofd);
 	} else {

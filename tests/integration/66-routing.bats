@@ -175,6 +175,47 @@ while True:
 	grep -q "origin 127.0.0.1:$PORT_b\$" "$RELAY_LOG"
 }
 
+@test "--origin A,B,C without routing: the first that greets is used, and the client sees its greeting" {
+	origin_named a
+	local refused silent
+	refused=$(free_port)
+	silent=$(free_port)
+	start_bg "$T/silent.out" "$PYTHON" -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); held = []
+while True:
+    c, _ = s.accept(); c.sendall(b"421 Too busy\r\n"); held.append(c)
+' "$silent"
+	wait_listening "$silent" 127.0.0.1 10
+	relay_start_raw --origin "127.0.0.1:$refused,127.0.0.1:$silent,127.0.0.1:$PORT_a" \
+		--connect-timeout 2
+	run ftp_cmds -v "$RELAY_PORT" "USER anonymous" "PASS x" QUIT
+	[ "${lines[0]}" = "220 (vsFTPd 3.0.3)" ] && [ "${lines[2]:0:3}" = 230 ] || fail "$output"
+	run fetch anonymous a.txt
+	[ "$status" -eq 0 ] && [ "$output" = "this is a" ] || fail "$output"
+	grep -q "origin 127.0.0.1:$refused: Connection refused" "$RELAY_LOG"
+	grep -q "origin 127.0.0.1:$silent greeted with: 421 Too busy" "$RELAY_LOG"
+	cleanup_processes
+	relay_start_raw --origin "127.0.0.1:$refused,127.0.0.1:$refused" --connect-timeout 2
+	run ftp_cmds --eof "$RELAY_PORT"
+	[ "${lines[0]:0:4}" = "421 " ] || fail "$output"
+	wait_no_ftprelay 10
+	grep -q 'every origin of --origin failed' "$RELAY_LOG"
+	grep -q 'died with code 111' "$RELAY_LOG"
+}
+
+@test "routing: --origin A,B is the route of last resort, tried in order" {
+	origin_named c
+	local refused
+	refused=$(free_port)
+	echo "alice 127.0.0.1:$refused" >"$T/routes.map"
+	relay_start_raw --route-map "$T/routes.map" --origin "127.0.0.1:$refused,127.0.0.1:$PORT_c"
+	run fetch anonymous c.txt
+	[ "$status" -eq 0 ] && [ "$output" = "this is c" ] || fail "$output"
+	grep -q "origin 127.0.0.1:$refused: Connection refused" "$RELAY_LOG"
+}
+
 @test "routing: every origin failing gives 421 and exit 111" {
 	local refused
 	refused=$(free_port)

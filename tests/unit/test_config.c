@@ -164,8 +164,20 @@ static void routing(void)
 	       "SECURITY: no CR/LF in the welcome text");
 	TAP_OK(cfg_set(&c, "forward-to", "a b", err, sizeof(err)) == CONF_ERROR,
 	       "no blanks in --forward-to");
-	TAP_OK(cfg_load(&c, 3, a4, err, sizeof(err)) == CONF_OK && !c.routing,
-	       "no route source: no routing");
+	TAP_OK(cfg_load(&c, 3, a4, err, sizeof(err)) == CONF_OK && !c.routing &&
+	       c.origin_n == 1, "no route source: no routing");
+	cfg_defaults(&c);
+	TAP_OK(cfg_set(&c, "origin", "10.0.0.1:2121,[::1]:21,ftp.example.org", err,
+		       sizeof(err)) == CONF_OK && c.origin_n == 3 &&
+	       strcmp(c.origin_host, "10.0.0.1") == 0 && c.origin_port == 2121,
+	       "--origin A,B,C: the first is origin_host");
+	TAP_OK(cfg_set(&c, "origin", "a,,b", err, sizeof(err)) == CONF_ERROR &&
+	       cfg_set(&c, "origin", "a,", err, sizeof(err)) == CONF_ERROR &&
+	       cfg_set(&c, "origin", "a,b:0", err, sizeof(err)) == CONF_ERROR,
+	       "--origin: empty items and bad ports refused");
+	TAP_OK(cfg_set(&c, "origin", "a,b,c,d,e,f,g,h", err, sizeof(err)) == CONF_OK &&
+	       cfg_set(&c, "origin", "a,b,c,d,e,f,g,h,i", err, sizeof(err)) == CONF_ERROR,
+	       "--origin: at most FTPR_ROUTE_ORIGINS_MAX");
 }
 
 int main(void)
