@@ -186,9 +186,10 @@ static void login_drop_origin(struct session *s)
 	s->swallow = s->held = 0;
 }
 
-/* Wait until fd is ready (write: 1) or the deadline; 1 ready, 0 timed
- * out, -1 interrupted (a signal: the loop ends the session). */
-static int login_wait(int fd, int write, msec_t deadline)
+/* Wait until fd is readable (or writable: want_write) or the deadline;
+ * 1 ready, 0 timed out, -1 interrupted (a signal: the loop ends the
+ * session). */
+static int login_wait(int fd, int want_write, msec_t deadline)
 {
 	for (;;) {
 		msec_t now = sess_now();
@@ -202,8 +203,8 @@ static int login_wait(int fd, int write, msec_t deadline)
 		ts.tv_nsec = (long)((deadline - now) % 1000) * 1000000;
 		FD_ZERO(&set);
 		FD_SET(fd, &set);
-		n = pselect(fd + 1, write ? NULL : &set, write ? &set : NULL, NULL,
-			    &ts, &sess_orig_mask);
+		n = pselect(fd + 1, want_write ? NULL : &set,
+			    want_write ? &set : NULL, NULL, &ts, &sess_orig_mask);
 		if (n > 0)
 			return 1;
 		if (n < 0 && errno == EINTR)

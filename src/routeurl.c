@@ -415,7 +415,8 @@ static int64_t url_now(void)
 }
 
 /* 1 ready, 0 deadline, -1 signal. */
-static int url_wait(int fd, int write, int64_t deadline, const sigset_t *mask)
+static int url_wait(int fd, int want_write, int64_t deadline,
+		    const sigset_t *mask)
 {
 	for (;;) {
 		int64_t now = url_now();
@@ -429,8 +430,8 @@ static int url_wait(int fd, int write, int64_t deadline, const sigset_t *mask)
 		ts.tv_nsec = (long)((deadline - now) % 1000) * 1000000;
 		FD_ZERO(&set);
 		FD_SET(fd, &set);
-		n = pselect(fd + 1, write ? NULL : &set, write ? &set : NULL, NULL,
-			    &ts, mask);
+		n = pselect(fd + 1, want_write ? NULL : &set,
+			    want_write ? &set : NULL, NULL, &ts, mask);
 		if (n > 0)
 			return 1;
 		if (n < 0 && errno == EINTR)
