@@ -428,7 +428,7 @@ static void login_user(struct session *s, const char *arg, size_t arglen)
 	}
 	memcpy(line, "USER ", 5);
 	n = telnet_escape(name, namelen, line + 5, sizeof(line) - 5);
-	if (n < 0 || sizeof(s->to_origin.data) - s->to_origin.len < (size_t)n + 7) {
+	if (n < 0 || out_room(&s->to_origin) < (size_t)n + 7) {
 		sess_end(s, FTPR_EXIT_TEMP, "421 Internal error.");
 		return;
 	}

@@ -13,6 +13,7 @@
 #include "ftpproto.h"
 #include "linebuf.h"
 #include "net.h"
+#include "outbuf.h"
 #include "relay.h"
 #include "session.h"
 #include "telnet.h"
@@ -41,11 +42,6 @@ enum dc_state {
 	DC_CONNECTING, /* connecting to the origin's data port */
 	DC_READY,      /* the client has its 227/229/200 */
 	DC_TRANSFER,   /* a transfer command went to the origin */
-};
-
-struct outbuf {
-	char data[FTPR_CTRL_OUT_MAX];
-	size_t len;
 };
 
 /* One data channel; arrays are indexed by side, RELAY_CLIENT or
@@ -116,7 +112,6 @@ void sess_reply(struct session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The reply code at the start of line, or -1. */
 int sess_code(const char *line);
-int out_put(struct outbuf *o, const char *p, size_t n);
 void pend_push(struct session *s, enum pend p);
 /* Stop relaying; tell the client why (if anything), flush, then exit. */
 void sess_end(struct session *s, int exit_code, const char *reply);
