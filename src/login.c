@@ -184,6 +184,7 @@ static void login_drop_origin(struct session *s)
 	s->to_origin.len = 0;
 	s->origin_eof = s->origin_no_epsv = s->origin_no_eprt = s->epsv_all = 0;
 	s->swallow = s->held = 0;
+	s->dc_refusal[0] = '\0';
 }
 
 /* Wait until fd is readable (or writable: want_write) or the deadline;
