@@ -150,6 +150,22 @@ EOF
 	grep -q '"USER ftp"' "$LOG_a"
 }
 
+@test "routing: a second USER without a route ends the origin session; --forward-to reaches [::1]" {
+	origin_named a
+	origin_start6
+	echo "v6 file" >"$ORIGIN6_ROOT/six.txt"
+	echo "alice 127.0.0.1:$PORT_a user=anonymous" >"$T/routes.map"
+	relay_start_raw --route-map "$T/routes.map" --forward-to '[[]::1]:*'
+	run ftp_cmds "$RELAY_PORT" "USER alice" "PASS x" "USER mallory" "PASS x" "PWD" QUIT
+	[ "${lines[2]:0:3}" = 230 ] && [ "${lines[3]}" = "331 Please specify the password." ] &&
+		[ "${lines[4]}" = "530 Login incorrect." ] &&
+		[ "${lines[5]}" = "530 Please log in with USER first." ] || fail "$output"
+	grep -q '"QUIT"' "$LOG_a"
+	run curl_ftp "ftp://anonymous%40%5B%3A%3A1%5D%3A$ORIGIN6_PORT:x@127.0.0.1:$RELAY_PORT/six.txt"
+	[ "$status" -eq 0 ] && [ "$output" = "v6 file" ] || fail "[::1]: $output"
+	grep -q "origin \[::1\]:$ORIGIN6_PORT\$" "$RELAY_LOG"
+}
+
 @test "routing: failover past a refused port and a listener that never greets, within --connect-timeout" {
 	three_origins
 	local refused silent
