@@ -5,7 +5,7 @@
  *
  * The route sources are opened at set-up (login_setup(), before the
  * lock-down); after it a lookup makes no system call but the origin
- * connect (and the lookup service's HTTP GET, route_url.c).  The connect
+ * connect (and the lookup service's HTTP GET, routeurl.c).  The connect
  * waits here, bounded by --connect-timeout per origin, instead of in the
  * session loop: before the origin is known there is nothing else for the
  * session to do, and a later USER waits for every earlier reply first. */
@@ -15,6 +15,7 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
