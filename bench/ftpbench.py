@@ -371,6 +371,16 @@ def cmd_report(args):
             pass
     order = [t for t in ("direct", "ftprelay") if t in targets] + \
             [t for t in targets if t not in ("direct", "ftprelay")]
+    # Routed sessions: the million-entry map against the ten-entry one.
+    routed = {}
+    if "routed10" in targets and "routed1m" in targets:
+        for metric in ("sessions_per_s", "memory_pss_kib_per_session"):
+            a = data.get(("routed1m", metric), {})
+            b = data.get(("routed10", metric), {})
+            if metric == "sessions_per_s":
+                routed[metric] = [a[k] / b[k] for k in a if k in b and b[k] > 0]
+            else:
+                routed[metric] = [a[k] - b[k] for k in a if k in b]
     cols = []
     for t in order:
         cols.append((t, None))
@@ -441,6 +451,14 @@ def cmd_report(args):
                       if tt == t and m.get("scale_noop_ok") == m.get("scale_target")]
             if any(key[0] == t for key in by):
                 print("  %-9s largest passing: %s" % (t, max(passed) if passed else "none"))
+    if routed:
+        print()
+        print("routed: ftprelay --route-map, anonymous routed by a text map of 10 entries\n"
+              "  (routed10) and a compiled map of 1,000,000 (routed1m); no early connect.\n"
+              "  routed1m/routed10 session rate %s (target 0.97-1.03), Pss difference\n"
+              "  %s KiB per session (target within 8)."
+              % (summary(routed.get("sessions_per_s", [])),
+                 summary(routed.get("memory_pss_kib_per_session", []))))
     if "floor" in order:
         print()
         print("floor: bench/floor.c, an FTP responder that answers login, PWD and QUIT itself,\n"

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "defs.h"
 #include "net.h"
+#include "route.h"
 #include "sandbox.h"
 
 /* The user to drop to must exist and not be root. */
@@ -66,6 +67,18 @@ static int check_xferlog(const struct conf *cf, char *why, size_t whycap)
 	return 0;
 }
 
+/* The route map, read whole as a session reads it: a bad line is
+ * reported with the map's file and line. */
+static int check_route_map(const struct conf *cf, char *why, size_t whycap)
+{
+	struct route_map m;
+
+	if (cf->route_map[0] == '\0')
+		return 0;
+	memset(&m, 0, sizeof(m));
+	return route_map_open(&m, cf->route_map, why, whycap);
+}
+
 /* Every check a session's set-up would fail on, in the order it runs
  * them.  TLS certificates and keys, route maps: one line each here. */
 static const struct {
@@ -74,6 +87,7 @@ static const struct {
 } check_steps[] = {
 	{ "user", check_user },
 	{ "xferlog", check_xferlog },
+	{ "route-map", check_route_map },
 };
 
 static void check_summary(const struct conf *cf)
@@ -113,6 +127,16 @@ static void check_summary(const struct conf *cf)
 		printf("xferlog = %s\n", cf->xferlog);
 	else
 		printf("# xferlog: none\n");
+	if (!cf->routing)
+		printf("# routing: off (every user goes to the origin)\n");
+	if (cf->route_map[0] != '\0')
+		printf("route-map = %s\n", cf->route_map);
+	if (cf->forward_to[0] != '\0')
+		printf("forward-to = %s\n", cf->forward_to);
+	if (cf->route_url[0] != '\0')
+		printf("route-url = %s\n", cf->route_url);
+	if (cf->routing)
+		printf("welcome = %s\n", cf->welcome);
 }
 
 int check_config(const struct conf *cf, const char *err)

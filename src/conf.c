@@ -11,7 +11,8 @@
 enum conf_key {
 	KEY_ORIGIN, KEY_PASV_ADDRESS, KEY_PASV_PORTS, KEY_IDLE_TIMEOUT,
 	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_ORIGIN_DATA_MODE, KEY_USER,
-	KEY_CONFIG, KEY_XFERLOG, KEY_COUNT
+	KEY_CONFIG, KEY_XFERLOG, KEY_ROUTE_MAP, KEY_FORWARD_TO, KEY_ROUTE_URL,
+	KEY_WELCOME, KEY_COUNT
 };
 
 static const char *const conf_names[KEY_COUNT] = {
@@ -25,11 +26,18 @@ static const char *const conf_names[KEY_COUNT] = {
 	[KEY_USER] = "user",
 	[KEY_CONFIG] = "config",
 	[KEY_XFERLOG] = "xferlog",
+	[KEY_ROUTE_MAP] = "route-map",
+	[KEY_FORWARD_TO] = "forward-to",
+	[KEY_ROUTE_URL] = "route-url",
+	[KEY_WELCOME] = "welcome",
 };
 
 static const char conf_usage[] =
 	"usage: ftprelay --origin HOST[:PORT] [options]\n"
-	"  --origin HOST[:PORT]       origin FTP server ([IPv6]:PORT too; port 21)\n"
+	"       ftprelay --route-map FILE|--forward-to PATTERNS|--route-url URL [options]\n"
+	"       ftprelay --compile-routes TEXTFILE CDBFILE\n"
+	"  --origin HOST[:PORT][,...] origin FTP server ([IPv6]:PORT too; port 21);\n"
+	"                             several: tried in order\n"
 	"  --pasv-address ADDR        address put in 227 replies\n"
 	"                             (default: local address of the client connection)\n"
 	"  --pasv-ports LOW-HIGH      ports for ftprelay's data listeners, towards\n"
@@ -41,6 +49,11 @@ static const char conf_usage[] =
 	"  --user NAME                user to run as when started as root\n"
 	"  --xferlog FILE             append a transfer record (xferlog(5)) per\n"
 	"                             transfer to FILE\n"
+	"  --route-map FILE           per-user origins (FILE.cdb: compiled)\n"
+	"  --forward-to PATTERNS      allow USER name@host[:port] to these\n"
+	"                             host:port shell patterns (comma-separated)\n"
+	"  --route-url URL            ask http://...%s... for each user's origin\n"
+	"  --welcome TEXT             greeting when routing (default: FTP proxy ready)\n"
 	"  --no-sandbox               no seccomp filter (debugging only)\n"
 	"  --config FILE              read key = value settings from FILE\n"
 	"  --check-config             check the settings, print them and exit\n"
@@ -135,6 +148,39 @@ int cfg_parse_range(const char *s, uint16_t *lo, uint16_t *hi)
 }
 
 _Static_assert(KEY_COUNT <= 32, "struct conf's set bits and line[] hold 32 keys");
+/* --origin HOST[:PORT][,HOST[:PORT]...]: each item checked; the first
+ * goes to origin_host and origin_port. */
+static int cfg_parse_origins(struct conf *c, const char *value)
+{
+	const char *p = value;
+	unsigned n = 0;
+
+	if (strlen(value) >= sizeof(c->origin_list))
+		return -1;
+	for (;;) {
+		char item[FTPR_HOST_MAX], host[FTPR_HOST_MAX];
+		size_t len = strcspn(p, ",");
+		uint16_t port;
+
+		if (len == 0 || len >= sizeof(item) || ++n > FTPR_ROUTE_ORIGINS_MAX)
+			return -1;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (cfg_parse_hostport(item, host, sizeof(host), &port) < 0)
+			return -1;
+		if (n == 1) {
+			strcpy(c->origin_host, host);
+			c->origin_port = port;
+		}
+		p += len;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	strcpy(c->origin_list, value);
+	c->origin_n = n;
+	return 0;
+}
 
 static int cfg_key(const char *key)
 {
@@ -152,8 +198,7 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 
 	switch (k) {
 	case KEY_ORIGIN:
-		if (cfg_parse_hostport(value, c->origin_host,
-				       sizeof(c->origin_host), &c->origin_port) < 0)
+		if (cfg_parse_origins(c, value) < 0)
 			goto bad;
 		break;
 	case KEY_PASV_ADDRESS:
@@ -208,6 +253,37 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 		if (*value == '\0' || strlen(value) >= sizeof(c->xferlog))
 			goto bad;
 		strcpy(c->xferlog, value);
+		break;
+	case KEY_ROUTE_MAP:
+		if (*value == '\0' || strlen(value) >= sizeof(c->route_map))
+			goto bad;
+		strcpy(c->route_map, value);
+		break;
+	case KEY_FORWARD_TO:
+		if (*value == '\0' || strlen(value) >= sizeof(c->forward_to) ||
+		    strpbrk(value, " \t") != NULL)
+			goto bad;
+		strcpy(c->forward_to, value);
+		break;
+	case KEY_ROUTE_URL:
+		/* Our own HTTP/1.0 client (login.c): plain http only. */
+		if (strncmp(value, "http://", 7) != 0 || value[7] == '\0' ||
+		    strlen(value) >= sizeof(c->route_url) ||
+		    strpbrk(value, " \t") != NULL) {
+			snprintf(err, errcap, "%s: '%s' is not an http:// URL", key,
+				 value);
+			return CONF_ERROR;
+		}
+		strcpy(c->route_url, value);
+		break;
+	case KEY_WELCOME:
+		/* SECURITY: it goes into a reply line as is. */
+		if (strlen(value) >= sizeof(c->welcome))
+			goto bad;
+		for (const char *p = value; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				goto bad;
+		strcpy(c->welcome, value);
 		break;
 	default:
 		snprintf(err, errcap, "unknown option '%s'", key);
@@ -381,9 +457,14 @@ unknown:
 	if (c->config_file[0] != '\0' &&
 	    cfg_read_file(c, c->config_file, err, errcap) != CONF_OK)
 		return CONF_ERROR;
-	if (c->origin_host[0] == '\0') {
+	c->routing = c->route_map[0] != '\0' || c->forward_to[0] != '\0' ||
+		     c->route_url[0] != '\0';
+	if (c->welcome[0] == '\0')
+		strcpy(c->welcome, "FTP proxy ready");
+	if (c->origin_host[0] == '\0' && !c->routing) {
 		snprintf(err, errcap, "no origin: give --origin HOST[:PORT] "
-			 "or 'origin =' in the config file");
+			 "or 'origin =' in the config file (or a route source: "
+			 "--route-map, --forward-to, --route-url)");
 		return CONF_ERROR;
 	}
 	return CONF_OK;

@@ -16,8 +16,10 @@ enum origin_data_mode {
 };
 
 struct conf {
-	char origin_host[FTPR_HOST_MAX];
+	char origin_host[FTPR_HOST_MAX];  /* the first of --origin A,B,... */
 	uint16_t origin_port;
+	char origin_list[FTPR_ROUTE_OPT_MAX]; /* --origin as given */
+	unsigned origin_n;                /* origins in it */
 	int has_pasv_address;
 	struct net_addr pasv_address;
 	uint16_t pasv_lo, pasv_hi; /* 0-0: the kernel chooses; both sides */
@@ -30,6 +32,12 @@ struct conf {
 	char xferlog[FTPR_CONF_LINE_MAX]; /* transfer log file; "" for none */
 	int no_sandbox;            /* debugging only */
 	int check_config;          /* --check-config: check, summarise, exit */
+	/* Per-user routing (route.c, login.c): on when any source is set. */
+	char route_map[FTPR_ROUTE_OPT_MAX];
+	char forward_to[FTPR_ROUTE_OPT_MAX];
+	char route_url[FTPR_ROUTE_OPT_MAX];
+	char welcome[256];
+	int routing;
 	unsigned set; /* bit per option given on the command line */
 	unsigned line[32]; /* config file line that set each option, or 0 */
 };

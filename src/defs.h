@@ -77,4 +77,18 @@
  * listeners, two data sockets and two pipes per direction fit easily. */
 #define FTPR_SANDBOX_NOFILE 32
 
+/* Routing (route.c, login.c).  Origins one route may list, tried in
+ * order. */
+#define FTPR_ROUTE_ORIGINS_MAX 8
+/* Longest user name a map line may hold (NAME, *@DOMAIN, user=NEWNAME);
+ * a USER argument over it is looked up by name only (it cannot be in a
+ * map) and never forwarded renamed. */
+#define FTPR_ROUTE_NAME_MAX 256
+/* Longest route map line, newline included. */
+#define FTPR_ROUTE_LINE_MAX 1024
+/* Longest --forward-to, --route-map, --route-url and --welcome value. */
+#define FTPR_ROUTE_OPT_MAX 1024
+/* The lookup service's whole HTTP answer, headers included. */
+#define FTPR_ROUTE_HTTP_MAX 8192
+
 #endif

@@ -14,6 +14,8 @@
 #include "defs.h"
 #include "launch.h"
 #include "log.h"
+#include "login.h"
+#include "route.h"
 #include "net.h"
 #include "sandbox.h"
 #include "session.h"
@@ -34,11 +36,25 @@ int main(int argc, char **argv)
 	struct launch l;
 	struct sess_setup su;
 	char why[512], err[512], sid[16], who[FTPR_ADDRSTR_MAX];
+	static char greeting[FTPR_REPLY_LINE_MAX];
 	int have_client, as_root, early = -1;
 	uid_t uid = 0;
 	gid_t gid = 0;
 	enum conf_result r;
 
+	if (argc >= 2 && strcmp(argv[1], "--compile-routes") == 0) {
+		/* An operator's command, not a session: no client. */
+		if (argc != 4) {
+			fprintf(stderr, "usage: ftprelay --compile-routes TEXTFILE "
+				"CDBFILE\n");
+			return FTPR_EXIT_USAGE;
+		}
+		if (route_compile(argv[2], argv[3], err, sizeof(err)) < 0) {
+			fprintf(stderr, "ftprelay: %s\n", err);
+			return FTPR_EXIT_USAGE;
+		}
+		return FTPR_EXIT_OK;
+	}
 	have_client = launch_find_client(&l, why, sizeof(why)) == 0;
 	log_open(have_client && l.stderr_is_client);
 
@@ -51,7 +67,8 @@ int main(int argc, char **argv)
 	/* The origin accepts and greets (vsftpd forks for it) while we do
 	 * the rest of the set-up; the user lookup alone (NSS) takes about
 	 * 80 us.  Only once the options are known good. */
-	if (r == CONF_OK && have_client && !(as_root && cf.user[0] == '\0'))
+	if (r == CONF_OK && have_client && !cf.routing && cf.origin_n == 1 &&
+	    !(as_root && cf.user[0] == '\0'))
 		early = net_connect_early(cf.origin_host, cf.origin_port);
 	if (r == CONF_OK && as_root) {
 		/* SECURITY: never parse client input as root. */
@@ -101,8 +118,24 @@ int main(int argc, char **argv)
 	log_set_session(sid, net_addr_str(&su.client_peer, who, sizeof(who)));
 	log_set_origin(cfg_origin_str(&cf, why, sizeof(why)));
 
-	su.origin = net_connect_host(cf.origin_host, cf.origin_port, early,
-				     cf.connect_timeout, why, sizeof(why));
+	if (cf.routing) {
+		/* The origin is chosen at USER: open the route sources now. */
+		if (login_setup(&su, err, sizeof(err)) < 0) {
+			log_msg(LOG_ERR, "%s", err);
+			sess_reply_now(l.out, "421 Service not available: "
+				       "proxy configuration error.\r\n");
+			return FTPR_EXIT_USAGE;
+		}
+		log_msg(LOG_INFO, "session start: routing");
+		goto lockdown;
+	}
+	su.origin = -1;
+	if (cf.origin_n > 1)
+		(void)login_origin_list(&su, greeting, sizeof(greeting), why,
+					sizeof(why));
+	else
+		su.origin = net_connect_host(cf.origin_host, cf.origin_port, early,
+					     cf.connect_timeout, why, sizeof(why));
 	if (su.origin < 0) {
 		log_msg(LOG_ERR, "%s", why);
 		sess_reply_now(l.out, "421 Service not available: cannot reach "
@@ -114,6 +147,7 @@ int main(int argc, char **argv)
 	log_msg(LOG_INFO, "session start: origin %s",
 		net_addr_str(&su.origin_peer, who, sizeof(who)));
 
+lockdown:
 	sess_signals();
 	/* Set-up is done: lock down before the first client byte is read. */
 	if (as_root && sandbox_drop_privileges(uid, gid, why, sizeof(why)) < 0) {

@@ -42,8 +42,9 @@ static const struct {
 	ALLOW(clock_gettime),       /* not reached: sess_now() where the vDSO
 				     * cannot read the clock source (some VMs) */
 	ALLOW(exit_group),
-	/* datachan.c dc_*(): data listeners and connections; socket() is
-	 * limited to TCP below. */
+	/* datachan.c dc_*(): data listeners and connections; login.c and
+	 * routeurl.c (routing): the origin and the lookup service, connected
+	 * at USER.  socket() is limited to TCP below. */
 	ALLOW(bind),
 	ALLOW(listen),
 	ALLOW(accept4),

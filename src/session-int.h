@@ -1,9 +1,11 @@
-/* session-int.h - what session.c (the control channel and the loop) and
- * datachan.c (the data channel) share: the state of the session, and the
- * few functions each calls in the other.  Nothing else includes it. */
+/* session-int.h - what session.c (the control channel and the loop),
+ * datachan.c (the data channel) and login.c (routing: before and at USER)
+ * share: the state of the session, and the few functions each calls in
+ * the other.  Nothing else includes it. */
 #ifndef FTPR_SESSION_INT_H
 #define FTPR_SESSION_INT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +13,7 @@
 #include "ftpproto.h"
 #include "linebuf.h"
 #include "net.h"
+#include "outbuf.h"
 #include "relay.h"
 #include "session.h"
 #include "telnet.h"
@@ -39,11 +42,6 @@ enum dc_state {
 	DC_CONNECTING, /* connecting to the origin's data port */
 	DC_READY,      /* the client has its 227/229/200 */
 	DC_TRANSFER,   /* a transfer command went to the origin */
-};
-
-struct outbuf {
-	char data[FTPR_CTRL_OUT_MAX];
-	size_t len;
 };
 
 /* One data channel; arrays are indexed by side, RELAY_CLIENT or
@@ -134,8 +132,21 @@ void sess_reply(struct session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The reply code at the start of line, or -1. */
 int sess_code(const char *line);
-int out_put(struct outbuf *o, const char *p, size_t n);
 void pend_push(struct session *s, enum pend p);
+/* Stop relaying; tell the client why (if anything), flush, then exit. */
+void sess_end(struct session *s, int exit_code, const char *reply);
+/* The signal mask to wait with (SIGTERM and friends let through). */
+extern sigset_t sess_orig_mask;
+
+/* login.c: per-user routing (does nothing unless cf->routing). */
+/* Our own 220, instead of the origin's. */
+void login_start(struct session *s);
+/* A client command; 1 when login.c answered it (everything before the
+ * origin is known, and every USER). */
+int login_command(struct session *s, enum proto_cmd cmd, const char *line,
+		  size_t len, const char *arg, size_t arglen);
+/* Must cmd wait for every earlier reply? */
+int login_serialises(const struct session *s, enum proto_cmd cmd);
 
 /* xfer.c: transfer records (xferlog, and a log line with fields).  Every
  * client command, before it is handled; then the end of the transfer,

@@ -51,43 +51,6 @@ static void sess_on_signal(int sig)
 	sess_signal = sig;
 }
 
-/* ---- output queues ---------------------------------------------------- */
-
-static size_t out_room(const struct outbuf *o)
-{
-	return sizeof(o->data) - o->len;
-}
-
-int out_put(struct outbuf *o, const char *p, size_t n)
-{
-	if (n > out_room(o))
-		return -1;
-	memcpy(o->data + o->len, p, n);
-	o->len += n;
-	return 0;
-}
-
-static int out_line(struct outbuf *o, const char *p, size_t n)
-{
-	if (n + 2 > out_room(o))
-		return -1;
-	out_put(o, p, n);
-	out_put(o, "\r\n", 2);
-	return 0;
-}
-
-/* Write what the peer accepts; -1 when the peer is gone. */
-static int out_flush(struct outbuf *o, int fd)
-{
-	ssize_t n = write(fd, o->data, o->len);
-
-	if (n < 0)
-		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-	memmove(o->data, o->data + n, o->len - (size_t)n);
-	o->len -= (size_t)n;
-	return 0;
-}
-
 /* Flush the client's queue; -1 when the client is gone (the session ends
  * quietly: nobody is left to tell). */
 static int sess_flush_client(struct session *s)
@@ -126,7 +89,7 @@ void sess_reply(struct session *s, const char *fmt, ...)
 }
 
 /* Stop relaying; tell the client why (if anything), flush, then exit. */
-static void sess_end(struct session *s, int exit_code, const char *reply)
+void sess_end(struct session *s, int exit_code, const char *reply)
 {
 	if (s->ending)
 		return;
@@ -206,6 +169,8 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 			 size_t arglen)
 {
 	xfer_command(s, cmd, line, len, arg, arglen);
+	if (login_command(s, cmd, line, len, arg, arglen))
+		return;
 	switch (cmd) {
 	case CMD_PASV:
 	case CMD_EPSV:
@@ -321,7 +286,8 @@ static void sess_client_lines(struct session *s)
 			continue;
 		}
 		s->bad_lines = 0;
-		if (sess_cmd_serialises(cmd) && s->pend_n > 0) {
+		if ((sess_cmd_serialises(cmd) || login_serialises(s, cmd)) &&
+		    s->pend_n > 0) {
 			s->client_blocked = 1;
 			return;
 		}
@@ -594,12 +560,18 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 	dc_init(s);
 	s->last_client = sess_now();
 	s->greet_deadline = s->last_client + SESS_MS(s->cf->connect_timeout);
-	pend_push(s, PEND_GREETING);
 	net_set_nonblock(s->cin);
 	net_set_nonblock(s->cout);
-	net_set_nonblock(s->ofd);
 	net_tune_control(s->cout);
-	net_tune_control(s->ofd);
+	if (s->ofd >= 0) {
+		pend_push(s, PEND_GREETING);
+		if (su->greeting_len > 0) /* read already: --origin A,B */
+			lb_append(&s->ol, su->greeting, su->greeting_len);
+		net_set_nonblock(s->ofd);
+		net_tune_control(s->ofd);
+	} else {
+		login_start(s); /* routing: no origin before USER */
+	}
 	{
 		int one = 1;
 
@@ -637,7 +609,7 @@ static int sess_check_end(struct session *s, msec_t now)
 	return 0;
 }
 
-static sigset_t sess_orig_mask;
+sigset_t sess_orig_mask;
 
 /* We are closing while the client may still be sending: closing with
  * unread input would send a reset, which can destroy our last reply on
@@ -727,7 +699,8 @@ int sess_run(const struct sess_setup *su)
 		if (!s->ending) {
 			if (!s->client_eof && lb_room(&s->cl) > 0)
 				fdset_add(s->cin, &rd, &maxfd);
-			if (!s->origin_eof && !s->held && lb_room(&s->ol) > 0)
+			if (s->ofd >= 0 && !s->origin_eof && !s->held &&
+			    lb_room(&s->ol) > 0)
 				fdset_add(s->ofd, &rd, &maxfd);
 			if (s->to_origin.len > 0 && !s->origin_eof)
 				fdset_add(s->ofd, &wr, &maxfd);
@@ -761,10 +734,11 @@ int sess_run(const struct sess_setup *su)
 			s->client_eof = 1;
 			s->client_eof_deadline = sess_now() + SESS_FLUSH_MS;
 		}
-		if (FD_ISSET(s->ofd, &rd) &&
+		if (s->ofd >= 0 && FD_ISSET(s->ofd, &rd) &&
 		    sess_read_lines(s->ofd, &s->ol, "origin"))
 			s->origin_eof = 1;
-		if (FD_ISSET(s->ofd, &wr) && out_flush(&s->to_origin, s->ofd) < 0)
+		if (s->ofd >= 0 && FD_ISSET(s->ofd, &wr) &&
+		    out_flush(&s->to_origin, s->ofd) < 0)
 			s->origin_eof = 1;
 		for (int side = 0; side < 2; side++) {
 			if (dc->pending[side] >= 0 && FD_ISSET(dc->pending[side], &wr))

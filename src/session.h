@@ -15,6 +15,8 @@ struct sess_setup {
 	struct net_addr client_peer, client_local;
 	struct net_addr origin_peer, origin_local;
 	struct ports autoports;    /* where listeners go without --pasv-ports */
+	const char *greeting;      /* the origin's greeting, if read already */
+	size_t greeting_len;
 };
 
 /* Install the signal handlers (SIGPIPE ignored; SIGTERM, SIGINT and

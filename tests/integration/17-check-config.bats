@@ -106,3 +106,18 @@ EOF
 	[ "$status" -eq 100 ]
 	[[ $output == *"pasv-ports: invalid value '2000-1000'"* ]]
 }
+
+@test "--check-config reads the route map as a session would: a bad map line is named with the map's file and line, exit 100" {
+	printf 'alice 127.0.0.1:2121\n# fine so far\nbob 127.0.0.1:99999\n' >"$T/routes.map"
+	printf 'route-map = %s\n' "$T/routes.map" >"$T/routed.conf"
+	run "$FTPRELAY" --check-config --config "$T/routed.conf"
+	echo "$output"
+	[ "$status" -eq 100 ]
+	[[ $output == *"routes.map:3"* ]]
+	printf 'alice 127.0.0.1:2121 user=anonymous\n* 127.0.0.1:2122\n' >"$T/routes.map"
+	run "$FTPRELAY" --check-config --config "$T/routed.conf"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "route-map = $T/routes.map" <<<"$output"
+	grep -qx 'welcome = FTP proxy ready' <<<"$output"
+}

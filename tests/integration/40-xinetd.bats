@@ -33,7 +33,14 @@ teardown() {
 xinetd_start() {
 	cp "$FTPRELAY" "$XDIR/ftprelay"
 	chmod 755 "$XDIR/ftprelay"
-	printf 'origin = 127.0.0.1:%s\nconnect-timeout = 5\n' "$ORIGIN_PORT" >"$XDIR/ftprelay.conf"
+	# XINETD_ROUTES: a route map instead of the origin.
+	if [ -n "${XINETD_ROUTES:-}" ]; then
+		printf '%s\n' "$XINETD_ROUTES" >"$XDIR/routes.map"
+		chmod 644 "$XDIR/routes.map"
+		printf 'route-map = %s\nconnect-timeout = 5\n' "$XDIR/routes.map" >"$XDIR/ftprelay.conf"
+	else
+		printf 'origin = 127.0.0.1:%s\nconnect-timeout = 5\n' "$ORIGIN_PORT" >"$XDIR/ftprelay.conf"
+	fi
 	chmod 644 "$XDIR/ftprelay.conf"
 	XINETD_PORT=$(free_port)
 	# Keep every line of the shipped service except the ones naming paths
@@ -158,5 +165,18 @@ xinetd_start() {
 		grep -Eq '^Max address space +67108864 +67108864 ' "/proc/$pid/limits"
 	fi
 	stop_pid "$holder"
+	wait_no_ftprelay
+}
+
+@test "xinetd: a routed session (route map, user= renaming) downloads with an equal checksum" {
+	origin_start
+	XINETD_ROUTES="alice 127.0.0.1:$ORIGIN_PORT user=anonymous" xinetd_start
+	make_random_file "$ORIGIN_ROOT/f.bin" 2
+	run ftp_cmds -v "$XINETD_PORT" "USER bob" "PASS x" QUIT
+	[ "${lines[0]}" = "220 FTP proxy ready" ] && [ "${lines[2]}" = "530 Login incorrect." ] ||
+		fail "$output"
+	curl_ftp -u alice:x -o "$T/f.bin" "ftp://127.0.0.1:$XINETD_PORT/f.bin"
+	[ "$(sha256_of "$T/f.bin")" = "$(sha256_of "$ORIGIN_ROOT/f.bin")" ]
+	grep -q '"USER anonymous"' "$ORIGIN_LOG"
 	wait_no_ftprelay
 }

@@ -7,6 +7,8 @@
 load ../lib/common
 
 NSPAWN_PORT=2121
+# A second pair of the same units, routed by a map (--route-map).
+NSPAWN_ROUTED_PORT=2122
 
 # in_ct CMD...: run CMD inside the container (bounded, stdin /dev/null).
 in_ct() {
@@ -63,6 +65,19 @@ setup_file() {
 	# the socket checks the config with the same binary (ExecStartPre=)
 	sed -i "s|$exe|/opt/ftprelay/ftprelay|" "$NS/units/ftprelay.socket"
 	cp "$FTPRELAY" "$NS/bin/ftprelay"
+	# The routed pair: the same units, ExecStart with a route map (in the
+	# read-only /opt/ftprelay) instead of the config file.
+	sed -e "s/^ListenStream=.*/ListenStream=$NSPAWN_ROUTED_PORT/" \
+		-e 's/^MaxConnections=.*/MaxConnections=2/' \
+		"$socket_in" >"$NS/units/ftprelay-routed.socket"
+	sed -e 's|^ExecStart=.*|ExecStart=/opt/ftprelay/ftprelay --route-map /opt/ftprelay/routes.map|' \
+		"$service_in" >"$NS/units/ftprelay-routed@.service"
+	grep -qx 'ExecStart=/opt/ftprelay/ftprelay --route-map /opt/ftprelay/routes.map' \
+		"$NS/units/ftprelay-routed@.service"
+	ln -s ../ftprelay-routed.socket "$NS/units/sockets.target.wants/ftprelay-routed.socket"
+	printf 'alice 127.0.0.1:21 user=anonymous\n' >"$NS/bin/routes.map"
+	chmod 755 "$NS/bin"
+	chmod 644 "$NS/bin/routes.map"
 	printf '# test config\norigin = 127.0.0.1:21\n' >"$NS/etc/ftprelay.conf"
 	CONF_BIND=()
 	case $conf in
@@ -223,6 +238,17 @@ active_sessions() {
 	# the sessions logged to the journal, naming the client
 	in_ct journalctl --no-pager -o cat -u 'ftprelay@*' | grep -q '127\.0\.0\.1' ||
 		fail "no ftprelay log line naming the client in the journal"
+}
+
+@test "a routed session (route map, user= renaming) under systemd downloads with the right checksum" {
+	rm -f "$NS/srv/routed.bin"
+	run in_ct curl --silent --show-error --fail --max-time 50 -u alice:x \
+		-o /srv/test/routed.bin "ftp://127.0.0.1:$NSPAWN_ROUTED_PORT/f.bin"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(sha256_of "$NS/srv/routed.bin")" = "$(sha256_of "$NS/srv/root/f.bin")" ]
+	in_ct journalctl --no-pager -o cat -u 'ftprelay-routed@*' | grep -q 'origin 127\.0\.0\.1:21' ||
+		fail "no routed session in the journal"
 }
 
 @test "finished sessions end their ftprelay@ service instance" {

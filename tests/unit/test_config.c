@@ -158,6 +158,47 @@ static void file_and_precedence(void)
 	       strstr(err, "origin") != NULL, "origin is required");
 }
 
+static void routing(void)
+{
+	struct conf c;
+	char err[256];
+	char *a1[] = { "ftprelay", "--route-map", "/etc/r.cdb", NULL };
+	char *a2[] = { "ftprelay", "--forward-to", "127.0.0.1:*", "--welcome", "Hi there", NULL };
+	char *a3[] = { "ftprelay", "--route-url", "https://x/%s", NULL };
+	char *a4[] = { "ftprelay", "--origin", "h", NULL };
+
+	TAP_OK(cfg_load(&c, 3, a1, err, sizeof(err)) == CONF_OK && c.routing &&
+	       strcmp(c.route_map, "/etc/r.cdb") == 0 && c.origin_host[0] == '\0',
+	       "a route map turns routing on; --origin is then optional");
+	TAP_OK(strcmp(c.welcome, "FTP proxy ready") == 0, "the default welcome");
+	TAP_OK(cfg_load(&c, 5, a2, err, sizeof(err)) == CONF_OK && c.routing &&
+	       strcmp(c.forward_to, "127.0.0.1:*") == 0 && strcmp(c.welcome, "Hi there") == 0,
+	       "--forward-to and --welcome");
+	TAP_OK(cfg_load(&c, 3, a3, err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "not an http:// URL") != NULL, "--route-url: http only");
+	cfg_defaults(&c);
+	TAP_OK(cfg_set(&c, "route-url", "http://127.0.0.1:8080/route?u=%s", err,
+		       sizeof(err)) == CONF_OK, "an http URL");
+	TAP_OK(cfg_set(&c, "welcome", "two\r\n230 lines", err, sizeof(err)) == CONF_ERROR,
+	       "SECURITY: no CR/LF in the welcome text");
+	TAP_OK(cfg_set(&c, "forward-to", "a b", err, sizeof(err)) == CONF_ERROR,
+	       "no blanks in --forward-to");
+	TAP_OK(cfg_load(&c, 3, a4, err, sizeof(err)) == CONF_OK && !c.routing &&
+	       c.origin_n == 1, "no route source: no routing");
+	cfg_defaults(&c);
+	TAP_OK(cfg_set(&c, "origin", "10.0.0.1:2121,[::1]:21,ftp.example.org", err,
+		       sizeof(err)) == CONF_OK && c.origin_n == 3 &&
+	       strcmp(c.origin_host, "10.0.0.1") == 0 && c.origin_port == 2121,
+	       "--origin A,B,C: the first is origin_host");
+	TAP_OK(cfg_set(&c, "origin", "a,,b", err, sizeof(err)) == CONF_ERROR &&
+	       cfg_set(&c, "origin", "a,", err, sizeof(err)) == CONF_ERROR &&
+	       cfg_set(&c, "origin", "a,b:0", err, sizeof(err)) == CONF_ERROR,
+	       "--origin: empty items and bad ports refused");
+	TAP_OK(cfg_set(&c, "origin", "a,b,c,d,e,f,g,h", err, sizeof(err)) == CONF_OK &&
+	       cfg_set(&c, "origin", "a,b,c,d,e,f,g,h,i", err, sizeof(err)) == CONF_ERROR,
+	       "--origin: at most FTPR_ROUTE_ORIGINS_MAX");
+}
+
 int main(void)
 {
 	hostport();
@@ -165,5 +206,6 @@ int main(void)
 	values();
 	lines();
 	file_and_precedence();
+	routing();
 	return tap_done();
 }
