@@ -53,16 +53,21 @@ setup_file() {
 	ln -s ../ftprelay.socket "$NS/units/sockets.target.wants/ftprelay.socket"
 
 	# ExecStart names the installed binary: point it at the bound copy, and
-	# bind the config file where ExecStart expects it.
-	local exec exe conf
+	# bind the config file where ExecStart expects it, if the service can
+	# see that place.  It cannot under /tmp, /var/tmp or /run (the
+	# container mounts its own over them, and PrivateTmp= gives the
+	# service an empty /tmp) nor under /home or /root (ProtectHome=): a
+	# prefix there (make distcheck from a clone under /tmp or /root) gets
+	# the file at /etc/ftprelay.conf, named in the unit like the binary.
+	local exec exe conf ct_conf
 	exec=$(unit_value "$service_in" ExecStart)
 	exe=$(awk '{print $1}' <<<"$exec" | sed 's/^[-@:+!]*//')
 	conf=$(sed -n 's/.*--config[= ]\([^ ]*\).*/\1/p' <<<"$exec")
 	[ -n "$conf" ] || fail "ExecStart of ftprelay@.service reads no --config file: $exec"
-	sed "s|$exe|/opt/ftprelay/ftprelay|" "$service_in" >"$NS/units/ftprelay@.service"
 	cp "$FTPRELAY" "$NS/bin/ftprelay"
 	printf '# test config\norigin = 127.0.0.1:21\n' >"$NS/etc/ftprelay.conf"
 	CONF_BIND=()
+	ct_conf=$conf
 	case $conf in
 	/usr/*)
 		# /usr is the host's, read-only: bind a directory over the
@@ -72,10 +77,19 @@ setup_file() {
 		cp "$NS/etc/ftprelay.conf" "$NS/confdir/$(basename "$conf")"
 		CONF_BIND=(--bind-ro="$NS/confdir:$(dirname "$conf")")
 		;;
-	*)
+	/etc/* | /opt/*)
 		CONF_BIND=(--bind-ro="$NS/etc/ftprelay.conf:$conf")
 		;;
+	*)
+		ct_conf=/etc/ftprelay.conf
+		echo "# $conf is out of the service's sight in the container: using $ct_conf" >&3
+		CONF_BIND=(--bind-ro="$NS/etc/ftprelay.conf:$ct_conf")
+		;;
 	esac
+	sed -e "s|$exe|/opt/ftprelay/ftprelay|" -e "s|--config\([= ]\)$conf|--config\1$ct_conf|" \
+		"$service_in" >"$NS/units/ftprelay@.service"
+	grep -q -- "--config[= ]$ct_conf\( \|\$\)" "$NS/units/ftprelay@.service" ||
+		fail "the test's ftprelay@.service does not read $ct_conf"
 
 	# --- the origin: vsftpd inside the container, on 127.0.0.1:21
 	cat >"$NS/srv/vsftpd.conf" <<EOF
