@@ -92,8 +92,14 @@ setup_file() {
 	[ -n "${TOP_SRCDIR:-}" ] || fail "TOP_SRCDIR is not set (run through make check)"
 	[ -f "$TOP_SRCDIR/debian/control" ] ||
 		fail "$TOP_SRCDIR/debian/control is missing (debian/ must be in the tarball: debian_files in Makefile.am)"
+	# The container starts from the host's system: a host with the package
+	# installed, or with a "make install"ed ftprelay.socket enabled (which
+	# the container would start at boot), cannot show a first installation.
 	if [ "$(dpkg-query -W -f='${db:Status-Status}' ftprelay 2>/dev/null)" = installed ]; then
-		skip "the ftprelay package is installed on this host (the container starts from the host's packages)"
+		skip "the ftprelay package is installed on this host"
+	fi
+	if [ -e /etc/systemd/system/sockets.target.wants/ftprelay.socket ]; then
+		skip "ftprelay.socket is enabled on this host"
 	fi
 	W=$BATS_FILE_TMPDIR/pkg
 	CT=$BATS_FILE_TMPDIR/ct
@@ -199,6 +205,11 @@ EOF
 	# images ship /usr/sbin/policy-rc.d with "exit 101") would hide what
 	# the package's scripts do: remove it, in the container's /usr only.
 	in_ct rm -f /usr/sbin/policy-rc.d
+	# Files a "make install --prefix=/usr --sysconfdir=/etc" left on the
+	# host would make dpkg ask about a conffile it did not install: the
+	# container's copy of the host starts without them.
+	in_ct rm -f /usr/sbin/ftprelay /etc/ftprelay.conf /etc/xinetd.d/ftprelay \
+		/lib/systemd/system/ftprelay.socket /lib/systemd/system/ftprelay@.service
 	# The origin: the ftp user (the host's, or a new one in the
 	# container's /etc) needs a home directory that exists.
 	in_ct sh -c 'getent passwd ftp >/dev/null ||
