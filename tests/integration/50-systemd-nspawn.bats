@@ -64,6 +64,7 @@ setup_file() {
 	exe=$(awk '{print $1}' <<<"$exec" | sed 's/^[-@:+!]*//')
 	conf=$(sed -n 's/.*--config[= ]\([^ ]*\).*/\1/p' <<<"$exec")
 	[ -n "$conf" ] || fail "ExecStart of ftprelay@.service reads no --config file: $exec"
+	sed "s|$exe|/opt/ftprelay/ftprelay|" "$service_in" >"$NS/units/ftprelay@.service"
 	cp "$FTPRELAY" "$NS/bin/ftprelay"
 	printf '# test config\norigin = 127.0.0.1:21\n' >"$NS/etc/ftprelay.conf"
 	CONF_BIND=()
@@ -86,8 +87,10 @@ setup_file() {
 		CONF_BIND=(--bind-ro="$NS/etc/ftprelay.conf:$ct_conf")
 		;;
 	esac
-	sed -e "s|$exe|/opt/ftprelay/ftprelay|" -e "s|--config\([= ]\)$conf|--config\1$ct_conf|" \
-		"$service_in" >"$NS/units/ftprelay@.service"
+	# every --config of the units (the service's, and a config check's in
+	# the socket) names the file where the container has it
+	sed -i "s|--config\([= ]\)$conf\( \|\$\)|--config\1$ct_conf\2|" \
+		"$NS/units/ftprelay@.service" "$NS/units/ftprelay.socket"
 	grep -q -- "--config[= ]$ct_conf\( \|\$\)" "$NS/units/ftprelay@.service" ||
 		fail "the test's ftprelay@.service does not read $ct_conf"
 
