@@ -89,9 +89,10 @@ setup_file() {
 	esac
 	# every --config of the units (the service's, and a config check's in
 	# the socket) names the file where the container has it
-	sed -i "s|--config\([= ]\)$conf\( \|\$\)|--config\1$ct_conf\2|" \
+	sed -i -e "s|--config\([= ]\)$conf\$|--config\1$ct_conf|" \
+		-e "s|--config\([= ]\)$conf |--config\1$ct_conf |" \
 		"$NS/units/ftprelay@.service" "$NS/units/ftprelay.socket"
-	grep -q -- "--config[= ]$ct_conf\( \|\$\)" "$NS/units/ftprelay@.service" ||
+	grep -Eq -- "--config[= ]$ct_conf( |\$)" "$NS/units/ftprelay@.service" ||
 		fail "the test's ftprelay@.service does not read $ct_conf"
 
 	# --- the origin: vsftpd inside the container, on 127.0.0.1:21
