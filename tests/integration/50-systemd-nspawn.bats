@@ -55,8 +55,13 @@ setup_file() {
 	ln -s ../ftprelay.socket "$NS/units/sockets.target.wants/ftprelay.socket"
 
 	# ExecStart names the installed binary: point it at the bound copy, and
-	# bind the config file where ExecStart expects it.
-	local exec exe conf
+	# bind the config file where ExecStart expects it, if the service can
+	# see that place.  It cannot under /tmp, /var/tmp or /run (the
+	# container mounts its own over them, and PrivateTmp= gives the
+	# service an empty /tmp) nor under /home or /root (ProtectHome=): a
+	# prefix there (make distcheck from a clone under /tmp or /root) gets
+	# the file at /etc/ftprelay.conf, named in the unit like the binary.
+	local exec exe conf ct_conf
 	exec=$(unit_value "$service_in" ExecStart)
 	exe=$(awk '{print $1}' <<<"$exec" | sed 's/^[-@:+!]*//')
 	conf=$(sed -n 's/.*--config[= ]\([^ ]*\).*/\1/p' <<<"$exec")
@@ -80,6 +85,7 @@ setup_file() {
 	chmod 644 "$NS/bin/routes.map"
 	printf '# test config\norigin = 127.0.0.1:21\n' >"$NS/etc/ftprelay.conf"
 	CONF_BIND=()
+	ct_conf=$conf
 	case $conf in
 	/usr/*)
 		# /usr is the host's, read-only: bind a directory over the
@@ -89,10 +95,22 @@ setup_file() {
 		cp "$NS/etc/ftprelay.conf" "$NS/confdir/$(basename "$conf")"
 		CONF_BIND=(--bind-ro="$NS/confdir:$(dirname "$conf")")
 		;;
-	*)
+	/etc/* | /opt/*)
 		CONF_BIND=(--bind-ro="$NS/etc/ftprelay.conf:$conf")
 		;;
+	*)
+		ct_conf=/etc/ftprelay.conf
+		echo "# $conf is out of the service's sight in the container: using $ct_conf" >&3
+		CONF_BIND=(--bind-ro="$NS/etc/ftprelay.conf:$ct_conf")
+		;;
 	esac
+	# every --config of the units (the service's, and a config check's in
+	# the socket) names the file where the container has it
+	sed -i -e "s|--config\([= ]\)$conf\$|--config\1$ct_conf|" \
+		-e "s|--config\([= ]\)$conf |--config\1$ct_conf |" \
+		"$NS/units/ftprelay@.service" "$NS/units/ftprelay.socket"
+	grep -Eq -- "--config[= ]$ct_conf( |\$)" "$NS/units/ftprelay@.service" ||
+		fail "the test's ftprelay@.service does not read $ct_conf"
 
 	# --- the origin: vsftpd inside the container, on 127.0.0.1:21
 	cat >"$NS/srv/vsftpd.conf" <<EOF
