@@ -70,19 +70,6 @@ setup_file() {
 	# the socket checks the config with the same binary (ExecStartPre=)
 	sed -i "s|$exe|/opt/ftprelay/ftprelay|" "$NS/units/ftprelay.socket"
 	cp "$FTPRELAY" "$NS/bin/ftprelay"
-	# The routed pair: the same units, ExecStart with a route map (in the
-	# read-only /opt/ftprelay) instead of the config file.
-	sed -e "s/^ListenStream=.*/ListenStream=$NSPAWN_ROUTED_PORT/" \
-		-e 's/^MaxConnections=.*/MaxConnections=2/' \
-		"$socket_in" >"$NS/units/ftprelay-routed.socket"
-	sed -e 's|^ExecStart=.*|ExecStart=/opt/ftprelay/ftprelay --route-map /opt/ftprelay/routes.map|' \
-		"$service_in" >"$NS/units/ftprelay-routed@.service"
-	grep -qx 'ExecStart=/opt/ftprelay/ftprelay --route-map /opt/ftprelay/routes.map' \
-		"$NS/units/ftprelay-routed@.service"
-	ln -s ../ftprelay-routed.socket "$NS/units/sockets.target.wants/ftprelay-routed.socket"
-	printf 'alice 127.0.0.1:21 user=anonymous\n' >"$NS/bin/routes.map"
-	chmod 755 "$NS/bin"
-	chmod 644 "$NS/bin/routes.map"
 	printf '# test config\norigin = 127.0.0.1:21\n' >"$NS/etc/ftprelay.conf"
 	CONF_BIND=()
 	ct_conf=$conf
@@ -111,6 +98,21 @@ setup_file() {
 		"$NS/units/ftprelay@.service" "$NS/units/ftprelay.socket"
 	grep -Eq -- "--config[= ]$ct_conf( |\$)" "$NS/units/ftprelay@.service" ||
 		fail "the test's ftprelay@.service does not read $ct_conf"
+	# The routed pair: the same units, ExecStart (and the socket's
+	# config check) with a route map (in the read-only /opt/ftprelay)
+	# instead of the config file.
+	sed -e "s/^ListenStream=.*/ListenStream=$NSPAWN_ROUTED_PORT/" \
+		-e 's/^MaxConnections=.*/MaxConnections=2/' \
+		-e 's|^ExecStartPre=.*|ExecStartPre=/opt/ftprelay/ftprelay --check-config --route-map /opt/ftprelay/routes.map|' \
+		"$NS/units/ftprelay.socket" >"$NS/units/ftprelay-routed.socket"
+	sed -e 's|^ExecStart=.*|ExecStart=/opt/ftprelay/ftprelay --route-map /opt/ftprelay/routes.map|' \
+		"$service_in" >"$NS/units/ftprelay-routed@.service"
+	grep -qx 'ExecStart=/opt/ftprelay/ftprelay --route-map /opt/ftprelay/routes.map' \
+		"$NS/units/ftprelay-routed@.service"
+	ln -s ../ftprelay-routed.socket "$NS/units/sockets.target.wants/ftprelay-routed.socket"
+	printf 'alice 127.0.0.1:21 user=anonymous\n' >"$NS/bin/routes.map"
+	chmod 755 "$NS/bin"
+	chmod 644 "$NS/bin/routes.map"
 
 	# --- the origin: vsftpd inside the container, on 127.0.0.1:21
 	cat >"$NS/srv/vsftpd.conf" <<EOF
