@@ -11,7 +11,7 @@
 enum conf_key {
 	KEY_ORIGIN, KEY_PASV_ADDRESS, KEY_PASV_PORTS, KEY_IDLE_TIMEOUT,
 	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_ORIGIN_DATA_MODE, KEY_USER,
-	KEY_CONFIG, KEY_COUNT
+	KEY_CONFIG, KEY_PP_FROM, KEY_ORIGIN_PP, KEY_COUNT
 };
 
 static const char *const conf_names[KEY_COUNT] = {
@@ -24,6 +24,8 @@ static const char *const conf_names[KEY_COUNT] = {
 	[KEY_ORIGIN_DATA_MODE] = "origin-data-mode",
 	[KEY_USER] = "user",
 	[KEY_CONFIG] = "config",
+	[KEY_PP_FROM] = "proxy-protocol-from",
+	[KEY_ORIGIN_PP] = "origin-proxy-protocol",
 };
 
 static const char conf_usage[] =
@@ -38,6 +40,11 @@ static const char conf_usage[] =
 	"  --data-timeout SECONDS     stalled data connection limit (default 300)\n"
 	"  --connect-timeout SECONDS  origin connect/greeting limit (default 10)\n"
 	"  --user NAME                user to run as when started as root\n"
+	"  --proxy-protocol-from NET[,NET...]\n"
+	"                             peers (CIDR) whose connections begin with a\n"
+	"                             PROXY protocol header (v1 or v2)\n"
+	"  --origin-proxy-protocol off|v1|v2\n"
+	"                             send the origin a PROXY header (default off)\n"
 	"  --no-sandbox               no seccomp filter (debugging only)\n"
 	"  --config FILE              read key = value settings from FILE\n"
 	"  --version, --help\n"
@@ -184,6 +191,31 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 		else {
 			snprintf(err, errcap, "%s: '%s' is not passive, active "
 				 "or client", key, value);
+			return CONF_ERROR;
+		}
+		break;
+	case KEY_PP_FROM: {
+		int n = cidr_parse_list(value, c->pp_from, FTPR_PP_FROM_MAX);
+
+		if (n < 0) {
+			snprintf(err, errcap, "%s: '%s' is not a list of at most %d "
+				 "networks (ADDR/LEN,...)", key, value,
+				 FTPR_PP_FROM_MAX);
+			return CONF_ERROR;
+		}
+		c->pp_from_n = n;
+		break;
+	}
+	case KEY_ORIGIN_PP:
+		if (strcmp(value, "off") == 0)
+			c->origin_pp = 0;
+		else if (strcmp(value, "v1") == 0)
+			c->origin_pp = 1;
+		else if (strcmp(value, "v2") == 0)
+			c->origin_pp = 2;
+		else {
+			snprintf(err, errcap, "%s: '%s' is not off, v1 or v2", key,
+				 value);
 			return CONF_ERROR;
 		}
 		break;

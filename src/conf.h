@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cidr.h"
 #include "defs.h"
 #include "net.h"
 
@@ -28,6 +29,10 @@ struct conf {
 	char config_file[FTPR_CONF_LINE_MAX];
 	char user[FTPR_HOST_MAX];  /* drop to this user when started as root */
 	int no_sandbox;            /* debugging only */
+	/* Peers whose connections begin with a PROXY protocol header. */
+	struct cidr pp_from[FTPR_PP_FROM_MAX];
+	int pp_from_n;
+	int origin_pp;             /* header towards the origin: 0 off, 1, 2 */
 	unsigned set; /* bit per option given on the command line */
 };
 

@@ -249,7 +249,7 @@ static void dc_answer(struct session *s)
 		break;
 	case CMD_PASV:
 		net_ipv4(s->cf->has_pasv_address ? &s->cf->pasv_address :
-			 &s->su->client_local, v4); /* checked when PASV came */
+			 &s->su->client_advertised, v4); /* checked at PASV */
 		n = proto_format_227(line, sizeof(line), v4, dc->lport[RELAY_CLIENT]);
 		break;
 	default:
@@ -416,7 +416,11 @@ void dc_prelim(struct session *s)
 
 		net_unmap(&from);
 		net_set_port(&from, 0);
-		if (dc_connect(s, RELAY_CLIENT, &dc->client_target, &from) < 0)
+		/* Behind a balancer the client's family (its PROXY header)
+		 * may differ from our end of the control connection. */
+		if (dc_connect(s, RELAY_CLIENT, &dc->client_target,
+			       net_family(&from) == net_family(&dc->client_target) ?
+			       &from : NULL) < 0)
 			dc_abort(s, "cannot connect to the client");
 	}
 }
@@ -492,7 +496,7 @@ void dc_passive(struct session *s, enum proto_cmd cmd, const char *arg,
 			return;
 		}
 		if (net_ipv4(cf->has_pasv_address ? &cf->pasv_address :
-			     &s->su->client_local, v4) < 0) {
+			     &s->su->client_advertised, v4) < 0) {
 			sess_reply(s, "425 PASV cannot name an IPv6 address; use EPSV.");
 			return;
 		}

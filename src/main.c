@@ -2,6 +2,7 @@
  * then hand it to the session loop. */
 #include "config.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "launch.h"
 #include "log.h"
 #include "net.h"
+#include "ppio.h"
 #include "sandbox.h"
 #include "session.h"
 
@@ -26,13 +28,51 @@ static void main_session_id(char *buf, size_t cap)
 	snprintf(buf, cap, "%08x", r);
 }
 
+/* A peer in --proxy-protocol-from: its header names the client.  0: the
+ * session's client is the header's; 1: a health check (v2 LOCAL, or v1
+ * UNKNOWN, which haproxy sends for its checks with send-proxy); -1: no
+ * valid header in time, logged, the connection is to be closed.
+ * SECURITY: this reads from the client socket before the lock-down, and
+ * as root if started so: only listed peers' bytes, at most
+ * FTPR_PP_V2_MAX of them, through a pure, fuzzed parser. */
+static int main_proxy_header(struct sess_setup *su, const char *sid)
+{
+	char why[256], who[FTPR_ADDRSTR_MAX], via[FTPR_ADDRSTR_MAX];
+	struct pp_header h;
+
+	net_addr_str(&su->client_peer, via, sizeof(via));
+	if (pp_read(su->client_in, FTPR_PP_TIMEOUT_MS, &h, why, sizeof(why)) < 0) {
+		log_msg(LOG_WARNING, "%s: closing without a greeting", why);
+		return -1;
+	}
+	if (h.command == PP_CMD_LOCAL || h.family == AF_UNSPEC)
+		return 1;
+	su->client_peer = h.src;
+	su->client_advertised = h.dst;
+	log_set_session(sid, net_addr_str(&su->client_peer, who, sizeof(who)));
+	log_msg(LOG_INFO, "PROXY v%d header from %s: client %s, connected to %s",
+		h.version, via, who, net_addr_str(&h.dst, why, sizeof(why)));
+	return 0;
+}
+
+/* --origin-proxy-protocol: the origin's first bytes name the client. */
+static int main_origin_header(const struct sess_setup *su, int version)
+{
+	char hdr[FTPR_PP_V2_MAX];
+	int n = version == 1 ?
+		pp_format_v1(hdr, sizeof(hdr), &su->client_peer, &su->origin_local) :
+		pp_format_v2(hdr, sizeof(hdr), &su->client_peer, &su->origin_local);
+
+	return n < 0 ? -1 : pp_send(su->origin, hdr, (size_t)n);
+}
+
 int main(int argc, char **argv)
 {
 	struct conf cf;
 	struct launch l;
 	struct sess_setup su;
 	char why[512], err[512], sid[16], who[FTPR_ADDRSTR_MAX];
-	int have_client, as_root, early = -1;
+	int have_client, as_root, early = -1, listed = 0, check = 0;
 	uid_t uid = 0;
 	gid_t gid = 0;
 	enum conf_result r;
@@ -44,10 +84,19 @@ int main(int argc, char **argv)
 	if (r == CONF_EXIT)
 		return FTPR_EXIT_OK;
 	as_root = geteuid() == 0;
+	if (r == CONF_OK && have_client && cf.pp_from_n > 0) {
+		struct net_addr peer;
+
+		/* The header comes first: no origin connection until it
+		 * says this is a session and not a health check. */
+		listed = net_peer(l.in, &peer) == 0 &&
+			 cidr_match_any(cf.pp_from, (size_t)cf.pp_from_n, &peer);
+	}
 	/* The origin accepts and greets (vsftpd forks for it) while we do
 	 * the rest of the set-up; the user lookup alone (NSS) takes about
 	 * 80 us.  Only once the options are known good. */
-	if (r == CONF_OK && have_client && !(as_root && cf.user[0] == '\0'))
+	if (r == CONF_OK && have_client && !listed &&
+	    !(as_root && cf.user[0] == '\0'))
 		early = net_connect_early(cf.origin_host, cf.origin_port);
 	if (r == CONF_OK && as_root) {
 		/* SECURITY: never parse client input as root. */
@@ -85,10 +134,15 @@ int main(int argc, char **argv)
 	su.client_out = l.out;
 	net_peer(l.in, &su.client_peer);
 	net_local(l.in, &su.client_local);
+	su.client_advertised = su.client_local;
 	if (cf.pasv_lo == 0)
 		ports_load(&su.autoports); /* /proc: before the lock-down */
 	main_session_id(sid, sizeof(sid));
 	log_set_session(sid, net_addr_str(&su.client_peer, who, sizeof(who)));
+	if (listed && (check = main_proxy_header(&su, sid)) < 0)
+		return FTPR_EXIT_TEMP;
+	if (check)
+		goto lock_down; /* a health check never reaches the origin */
 
 	su.origin = net_connect_host(cf.origin_host, cf.origin_port, early,
 				     cf.connect_timeout, why, sizeof(why));
@@ -100,9 +154,17 @@ int main(int argc, char **argv)
 	}
 	net_peer(su.origin, &su.origin_peer);
 	net_local(su.origin, &su.origin_local);
+	if (cf.origin_pp != 0 && main_origin_header(&su, cf.origin_pp) < 0) {
+		log_msg(LOG_ERR, "cannot send the PROXY header to the origin: %s",
+			strerror(errno));
+		sess_reply_now(l.out, "421 Service not available: cannot reach "
+			       "the FTP server; try again later.\r\n");
+		return FTPR_EXIT_TEMP;
+	}
 	log_msg(LOG_INFO, "session start: origin %s",
 		net_addr_str(&su.origin_peer, who, sizeof(who)));
 
+lock_down:
 	sess_signals();
 	/* Set-up is done: lock down before the first client byte is read. */
 	if (as_root && sandbox_drop_privileges(uid, gid, why, sizeof(why)) < 0) {
@@ -123,5 +185,9 @@ int main(int argc, char **argv)
 	/* Give back what set-up left on the heap (libseccomp's filter
 	 * tables, the resolver, NSS): ~50 KiB per idle session. */
 	malloc_trim(0);
+	if (check) {
+		pp_answer_check(l.in, l.out);
+		return FTPR_EXIT_OK;
+	}
 	return sess_run(&su);
 }
