@@ -16,15 +16,18 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ppio.h"
 #include "session-int.h"
 
 static char dc_buf_up[FTPR_DATA_BUF], dc_buf_down[FTPR_DATA_BUF];
+static struct pp_reader dc_pp;
 
 /* Once, before the loop: no descriptors, no transfer. */
 void dc_init(struct session *s)
 {
 	s->dc.lfd[0] = s->dc.lfd[1] = -1;
 	s->dc.pending[0] = s->dc.pending[1] = -1;
+	s->dc.pp_listener = -1;
 	relay_init(&s->dc.relay, dc_buf_up, dc_buf_down, sizeof(dc_buf_up),
 		   FTPR_PIPE_SIZE);
 }
@@ -34,6 +37,9 @@ void dc_close(struct session *s)
 	struct datachan *dc = &s->dc;
 
 	relay_close_pipes(&dc->relay);
+	if (dc->pp_listener >= 0)
+		close(dc->pp_listener);
+	dc->pp_listener = -1;
 	for (int side = 0; side < 2; side++) {
 		if (dc->lfd[side] >= 0)
 			close(dc->lfd[side]);
@@ -105,6 +111,9 @@ void dc_abort(struct session *s, const char *why)
 	struct datachan *dc = &s->dc;
 
 	log_msg(LOG_WARNING, "data transfer aborted: %s", why);
+	if (dc->pp_listener >= 0)
+		close(dc->pp_listener);
+	dc->pp_listener = -1;
 	for (int side = 0; side < 2; side++) {
 		if (dc->relay.fd[side] >= 0) {
 			net_abort(dc->relay.fd[side]);
@@ -355,16 +364,68 @@ void dc_connected(struct session *s, int side)
 		dc_ready(s);
 }
 
-/* A connection to one of our listeners. */
-void dc_accept(struct session *s, int side)
+/* A data connection whose peer is known: take it, or turn it away. */
+static void dc_take(struct session *s, int side, int fd,
+		    const struct net_addr *peer)
 {
 	struct datachan *dc = &s->dc;
 	const struct net_addr *expect = side == RELAY_CLIENT ?
 		&s->su->client_peer : &s->su->origin_peer;
-	struct net_addr peer;
 	char who[FTPR_ADDRSTR_MAX];
+
+	/* SECURITY: only the client itself (or, in active mode, the origin)
+	 * may take the data connection; anyone else who races for the port
+	 * is turned away, and the listener keeps waiting. */
+	if (!net_same_host(peer, expect)) {
+		log_msg(LOG_WARNING, "data connection from %s refused: not the %s",
+			net_addr_str(peer, who, sizeof(who)), dc_side_name(side));
+		close(fd);
+		return;
+	}
+	dc->relay.fd[side] = fd;
+	close(dc->lfd[side]);
+	dc->lfd[side] = -1;
+	dc->last_progress = sess_now();
+}
+
+/* More of the PROXY header of a client data connection (topology (b):
+ * the balancer forwards the data ports too).  The header's source is the
+ * peer that dc_take() checks.  Bounded: FTPR_PP_V2_MAX bytes, and the
+ * data (or idle) timeout of the transfer waiting for it. */
+static void dc_pp_input(struct session *s)
+{
+	struct datachan *dc = &s->dc;
+	int fd = dc->lfd[RELAY_CLIENT];
+	struct pp_header h;
+	const char *why = NULL;
+	int r = pp_reader_step(&dc_pp, fd, &h, &why);
+
+	if (r == 0)
+		return;
+	dc->lfd[RELAY_CLIENT] = dc->pp_listener;
+	dc->pp_listener = -1;
+	if (r < 0 || h.command == PP_CMD_LOCAL || h.family == AF_UNSPEC) {
+		/* A health check of the data port closes quietly. */
+		if (r < 0)
+			log_msg(LOG_WARNING, "data connection: PROXY header: %s; "
+				"closed", why);
+		close(fd);
+		return;
+	}
+	dc_take(s, RELAY_CLIENT, fd, &h.src);
+}
+
+/* A connection to one of our listeners. */
+void dc_accept(struct session *s, int side)
+{
+	struct datachan *dc = &s->dc;
+	struct net_addr peer;
 	int fd;
 
+	if (side == RELAY_CLIENT && dc->pp_listener >= 0) {
+		dc_pp_input(s);
+		return;
+	}
 	peer.len = sizeof(peer.ss);
 	fd = accept4(dc->lfd[side], (struct sockaddr *)&peer.ss, &peer.len,
 		     SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -384,19 +445,17 @@ void dc_accept(struct session *s, int side)
 		}
 		return;
 	}
-	/* SECURITY: only the client itself (or, in active mode, the origin)
-	 * may take the data connection; anyone else who races for the port
-	 * is turned away, and the listener keeps waiting. */
-	if (!net_same_host(&peer, expect)) {
-		log_msg(LOG_WARNING, "data connection from %s refused: not the %s",
-			net_addr_str(&peer, who, sizeof(who)), dc_side_name(side));
-		close(fd);
+	/* SECURITY: only a listed balancer's connection carries a header,
+	 * and only its header can name the client. */
+	if (side == RELAY_CLIENT && s->cf->pp_from_n > 0 &&
+	    cidr_match_any(s->cf->pp_from, (size_t)s->cf->pp_from_n, &peer)) {
+		dc->pp_listener = dc->lfd[side];
+		dc->lfd[side] = fd;
+		pp_reader_init(&dc_pp);
+		dc_pp_input(s);
 		return;
 	}
-	dc->relay.fd[side] = fd;
-	close(dc->lfd[side]);
-	dc->lfd[side] = -1;
-	dc->last_progress = sess_now();
+	dc_take(s, side, fd, &peer);
 }
 
 /* The origin said 1xx: data is about to move. */

@@ -66,6 +66,11 @@ struct datachan {
 	int aborted;                 /* we cut the data connections */
 	msec_t last_progress;
 	int unacked;                 /* client data not yet acknowledged */
+	/* A data connection from a --proxy-protocol-from peer (haproxy
+	 * forwarding the data ports) starts with a PROXY header: while it
+	 * comes, lfd[RELAY_CLIENT] holds that connection (the loop watches
+	 * it as it would the listener) and the listener waits here. */
+	int pp_listener;
 };
 
 struct session {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The PROXY protocol: a balancer in 127.0.0.0/8 (--proxy-protocol-from)
+# The PROXY protocol: a balancer at 127.0.0.1 (--proxy-protocol-from)
 # puts a v1 or v2 header in front of each connection, and ftprelay takes
 # the client's address from it (log, data peer check, PORT/EPRT, 227);
 # direct clients (::1 here, not listed) can never choose their address;
@@ -37,7 +37,7 @@ origin_connects() {
 }
 
 @test "a v1 header's client address is the session's: log, and a data connection from it" {
-	relay_start --proxy-protocol-from 127.0.0.0/8 --data-timeout 10
+	relay_start --proxy-protocol-from 127.0.0.1 --data-timeout 10
 	run pp v1:127.0.0.2:4242:127.0.0.1:21 "$RELAY_PORT" "USER anonymous" "PASS x" \
 		"TYPE I" "@GET 127.0.0.2 file.bin" QUIT
 	echo "$output"
@@ -50,7 +50,7 @@ origin_connects() {
 }
 
 @test "a v2 header's client address is the session's: log, and a data connection from it" {
-	relay_start --proxy-protocol-from 127.0.0.0/8 --data-timeout 10
+	relay_start --proxy-protocol-from 127.0.0.1 --data-timeout 10
 	run pp v2:127.0.0.3:4343:127.0.0.1:21 "$RELAY_PORT" "USER anonymous" "PASS x" \
 		"TYPE I" "@GET 127.0.0.3 file.bin" QUIT
 	echo "$output"
@@ -59,19 +59,36 @@ origin_connects() {
 	grep -q 'PROXY v2 header from 127.0.0.1:[0-9]*: client 127.0.0.3:4343' "$RELAY_LOG"
 }
 
-@test "a data connection from the balancer's own address is refused when the header names another client" {
-	relay_start --proxy-protocol-from 127.0.0.0/8 --data-timeout 10
+@test "a data connection from any other address than the header's client is refused" {
+	relay_start --proxy-protocol-from 127.0.0.1 --data-timeout 10
 	run pp v2:127.0.0.2:4242:127.0.0.1:21 "$RELAY_PORT" "USER anonymous" "PASS x" \
-		"@TRY 127.0.0.1" "@TRY 127.0.0.2" QUIT
+		"@TRY 127.0.0.4" "@TRY 127.0.0.2" QUIT
 	echo "$output"
 	[ "$(grep -c '^DATA' <<<"$output")" -eq 2 ]
 	[ "$(grep '^DATA' <<<"$output" | head -n 1)" = "DATA refused" ]
 	[ "$(grep '^DATA' <<<"$output" | tail -n 1)" = "DATA accepted" ]
-	grep -q 'data connection from 127.0.0.1:[0-9]* refused: not the client' "$RELAY_LOG"
+	grep -q 'data connection from 127.0.0.4:[0-9]* refused: not the client' "$RELAY_LOG"
+}
+
+@test "data connections forwarded by the balancer carry a header, and its client is the one checked" {
+	relay_start --proxy-protocol-from 127.0.0.1 --data-timeout 10
+	# The balancer (127.0.0.1) forwards the data port with a header.
+	run pp v2:127.0.0.2:4242:127.0.0.1:21 "$RELAY_PORT" "USER anonymous" "PASS x" \
+		"TYPE I" "@GET 127.0.0.1 file.bin v2:127.0.0.2:5000:127.0.0.1:30000" \
+		"@GET 127.0.0.1 file.bin v1:127.0.0.2:5001:127.0.0.1:30000" \
+		"@TRY 127.0.0.1 v2:127.0.0.5:5002:127.0.0.1:30000" \
+		"@TRY 127.0.0.1 raw:55534552207820" QUIT
+	echo "$output"
+	[ "$(grep -c "^DATA 300000 $SUM\$" <<<"$output")" -eq 2 ] ||
+		fail "the forwarded data connections did not carry the file"
+	[ "$(grep '^DATA' <<<"$output" | sed -n 3p)" = "DATA refused" ]
+	[ "$(grep '^DATA' <<<"$output" | sed -n 4p)" = "DATA refused" ]
+	grep -q 'data connection from 127.0.0.5:5002 refused: not the client' "$RELAY_LOG"
+	grep -q 'data connection: PROXY header: not a PROXY protocol header; closed' "$RELAY_LOG"
 }
 
 @test "EPRT and PORT must name the header's client address, not the balancer's" {
-	relay_start --proxy-protocol-from 127.0.0.0/8
+	relay_start --proxy-protocol-from 127.0.0.1
 	run pp v1:127.0.0.2:4242:127.0.0.1:21 "$RELAY_PORT" "USER anonymous" "PASS x" \
 		"EPRT |1|127.0.0.1|40000|" "PORT 127,0,0,1,156,64" \
 		"EPRT |1|127.0.0.2|40000|" "PORT 127,0,0,2,156,64" QUIT
@@ -83,7 +100,7 @@ origin_connects() {
 }
 
 @test "EPSV and EPRT follow the family of the header's client (IPv6 behind an IPv4 hop)" {
-	relay_start --proxy-protocol-from 127.0.0.0/8
+	relay_start --proxy-protocol-from 127.0.0.1
 	run pp "v1:[2001:db8::7]:4242:[2001:db8::1]:21" "$RELAY_PORT" "USER anonymous" \
 		"PASS x" "EPSV 1" "EPSV 2" "PASV" "EPRT |1|127.0.0.1|40000|" "PORT 127,0,0,1,156,64" QUIT
 	echo "$output"
@@ -96,18 +113,18 @@ origin_connects() {
 }
 
 @test "227 names the header's destination (the balancer), and --pasv-address still wins" {
-	relay_start --proxy-protocol-from 127.0.0.0/8
+	relay_start --proxy-protocol-from 127.0.0.1
 	run pp v2:127.0.0.2:4242:127.0.0.9:21 "$RELAY_PORT" "USER anonymous" "PASS x" PASV QUIT
 	echo "$output"
 	[[ ${lines[3]} == "227 "*"(127,0,0,9,"* ]]
-	relay_start --proxy-protocol-from 127.0.0.0/8 --pasv-address 127.0.0.11
+	relay_start --proxy-protocol-from 127.0.0.1 --pasv-address 127.0.0.11
 	run pp v2:127.0.0.2:4242:127.0.0.9:21 "$RELAY_PORT" "USER anonymous" "PASS x" PASV QUIT
 	echo "$output"
 	[[ ${lines[3]} == "227 "*"(127,0,0,11,"* ]]
 }
 
 @test "a header split into small pieces is fine once complete" {
-	relay_start --proxy-protocol-from 127.0.0.0/8
+	relay_start --proxy-protocol-from 127.0.0.1
 	run pp --split 3 --gap 0.05 v1:127.0.0.2:4242:127.0.0.1:21 "$RELAY_PORT" "USER anonymous" QUIT
 	echo "$output"
 	[[ ${lines[0]} == 220* ]]
@@ -121,7 +138,7 @@ origin_connects() {
 }
 
 @test "the first command right behind the header in the same packet is not eaten" {
-	relay_start --proxy-protocol-from 127.0.0.0/8
+	relay_start --proxy-protocol-from 127.0.0.1
 	# Header and USER in one write: the reader must stop at the header's end.
 	hdr=$(printf 'PROXY TCP4 127.0.0.2 127.0.0.1 4242 21\r\nUSER anonymous\r\n' | od -An -v -tx1 | tr -d ' \n')
 	run pp --no-greeting "raw:$hdr" "$RELAY_PORT" QUIT
@@ -152,7 +169,7 @@ bad_header() {
 hex() { printf "$1" | od -An -v -tx1 | tr -d ' \n'; }
 
 @test "a listed peer without a valid header is closed without a greeting, and logged" {
-	relay_start --proxy-protocol-from 127.0.0.0/8
+	relay_start --proxy-protocol-from 127.0.0.1
 	sig='\r\n\r\n\0\r\nQUIT\n'
 	bad_header missing "$(hex 'USER anonymous\r\n')"
 	bad_header v1-leading-zero "$(hex 'PROXY TCP4 127.0.0.02 127.0.0.1 1 21\r\n')"
@@ -191,7 +208,7 @@ hex() { printf "$1" | od -An -v -tx1 | tr -d ' \n'; }
 }
 
 @test "a header dribbled a byte at a time is cut off after about 3 seconds" {
-	relay_start --proxy-protocol-from 127.0.0.0/8
+	relay_start --proxy-protocol-from 127.0.0.1
 	before=$(origin_connects)
 	start=$(date +%s.%N)
 	run pp --split 1 --gap 0.5 v1:127.0.0.2:4242:127.0.0.1:21 "$RELAY_PORT" QUIT
@@ -211,8 +228,8 @@ hex() { printf "$1" | od -An -v -tx1 | tr -d ' \n'; }
 }
 
 @test "an unlisted client's PROXY line gets 500 and never reaches the origin" {
-	relay_start --proxy-protocol-from 127.0.0.0/8
-	# ::1 is not in the list: no header is read, the greeting comes at once.
+	relay_start --proxy-protocol-from 127.0.0.1
+	# ::1 is not listed: no header is read, the greeting comes at once.
 	run pp -H ::1 none "$RELAY_PORT" "PROXY TCP4 127.0.0.2 127.0.0.1 4242 21" \
 		"proxy TCP4 127.0.0.2 127.0.0.1 4242 21" "USER anonymous" QUIT
 	echo "$output"
@@ -226,7 +243,7 @@ hex() { printf "$1" | od -An -v -tx1 | tr -d ' \n'; }
 }
 
 @test "a v2 LOCAL health check is answered by ftprelay alone, and the origin is never contacted" {
-	relay_start --proxy-protocol-from 127.0.0.0/8
+	relay_start --proxy-protocol-from 127.0.0.1
 	before=$(origin_connects)
 	run pp v2local "$RELAY_PORT" QUIT
 	echo "$output"
@@ -253,7 +270,7 @@ hex() { printf "$1" | od -An -v -tx1 | tr -d ' \n'; }
 		hp=$(free_port)
 		haproxy_accept_proxy "$hp" "127.0.0.1:$ORIGIN_PORT"
 		relay_start_raw --origin "127.0.0.1:$hp" --origin-proxy-protocol "$v" \
-			--proxy-protocol-from 127.0.0.0/8 --data-timeout 10
+			--proxy-protocol-from 127.0.0.1 --data-timeout 10
 		run pp v1:127.0.0.2:4242:127.0.0.1:21 "$RELAY_PORT" "USER anonymous" "PASS x" \
 			"TYPE I" "@GET 127.0.0.2 file.bin" QUIT
 		echo "$output"

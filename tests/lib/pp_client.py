@@ -21,9 +21,11 @@ Then the greeting is read (unless --no-greeting) and each CMD is sent (CRLF
 added); every reply's last line is printed. A CMD "@GET FROM NAME" sends
 EPSV, opens the data connection from address FROM to the 229 port, sends
 "RETR NAME" and prints "DATA <bytes> <sha256>" (or "DATA refused" when the
-data connection closes at once without data) and the replies. "@TRY FROM"
+data connection closes at once without data) and the replies. "@TRY FROM [HEADER]"
 sends EPSV and opens a data connection from FROM only: "DATA refused" when
-the server closes it at once, "DATA accepted" when it stays open. "<EOF>" is
+the server closes it at once, "DATA accepted" when it stays open.  With
+HEADER, the data connection starts with that header too (a balancer that
+forwards the data ports). "<EOF>" is
 printed when the server closes; the exit status is 0 unless the
 connection could not be made.
 """
@@ -154,7 +156,8 @@ def main():
         if cmd.startswith("@TRY "):
             # A data connection from FROM: closed at once (refused), or
             # still open after 2 s (taken as the client's).
-            src = cmd.split(" ", 1)[1]
+            parts = cmd.split(" ")
+            src, dhdr = parts[1], header(parts[2]) if len(parts) > 2 else b""
             s.sendall(b"EPSV\r\n")
             r = c.reply()
             print(r)
@@ -165,6 +168,7 @@ def main():
             d.bind((src, 0))
             d.settimeout(2)
             d.connect((a.host, int(m.group(1))))
+            d.sendall(dhdr)
             try:
                 print("DATA refused" if d.recv(1) == b"" else "DATA bytes")
             except socket.timeout:
@@ -174,7 +178,9 @@ def main():
             d.close()
             continue
         if cmd.startswith("@GET "):
-            _, src, name = cmd.split(" ", 2)
+            parts = cmd.split(" ")
+            src, name = parts[1], parts[2]
+            dhdr = header(parts[3]) if len(parts) > 3 else b""
             s.sendall(b"EPSV\r\n")
             r = c.reply()
             print(r)
@@ -185,6 +191,7 @@ def main():
             d.bind((src, 0))
             d.settimeout(a.timeout)
             d.connect((a.host, int(m.group(1))))
+            d.sendall(dhdr)
             s.sendall(("RETR %s\r\n" % name).encode())
             got = b""
             try:
