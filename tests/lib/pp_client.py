@@ -25,7 +25,8 @@ data connection closes at once without data) and the replies. "@TRY FROM [HEADER
 sends EPSV and opens a data connection from FROM only: "DATA refused" when
 the server closes it at once, "DATA accepted" when it stays open.  With
 HEADER, the data connection starts with that header too (a balancer that
-forwards the data ports). "<EOF>" is
+forwards the data ports).  "@SLEEP S" waits S seconds.  A 421 reply ends
+the chat. "<EOF>" is
 printed when the server closes; the exit status is 0 unless the
 connection could not be made.
 """
@@ -153,6 +154,9 @@ def main():
         if r is None or r == "<TIMEOUT>":
             return 0
     for cmd in a.cmds:
+        if cmd.startswith("@SLEEP "):
+            time.sleep(float(cmd.split(" ", 1)[1]))
+            continue
         if cmd.startswith("@TRY "):
             # A data connection from FROM: closed at once (refused), or
             # still open after 2 s (taken as the client's).
@@ -220,7 +224,7 @@ def main():
             return 0
         r = c.reply()
         print(r if r is not None else "<EOF>")
-        if r is None:
+        if r is None or r.startswith("421"):
             return 0
     # Whatever comes unasked, then the end.
     s.settimeout(a.timeout)
