@@ -28,30 +28,52 @@ static void main_session_id(char *buf, size_t cap)
 	snprintf(buf, cap, "%08x", r);
 }
 
-/* A peer in --proxy-protocol-from: its header names the client.  0: the
- * session's client is the header's; 1: a health check (v2 LOCAL, or v1
- * UNKNOWN, which haproxy sends for its checks with send-proxy); -1: no
- * valid header in time, logged, the connection is to be closed.
+/* The PROXY header of a peer in --proxy-protocol-from. */
+struct main_pp {
+	int listed;       /* the peer is in the list: a header must come */
+	int status;       /* 0: a session (or not listed); 1: a health check
+			     (v2 LOCAL, or v1 UNKNOWN as haproxy's checks with
+			     send-proxy say); -1: no valid header in time */
+	struct pp_header h;
+	char why[256];
+};
+
+/* Read it first thing, so that the origin connect (not for a health
+ * check, never for a bad header) still overlaps the rest of the set-up.
  * SECURITY: this reads from the client socket before the lock-down, and
  * as root if started so: only listed peers' bytes, at most
  * FTPR_PP_V2_MAX of them, through a pure, fuzzed parser. */
-static int main_proxy_header(struct sess_setup *su, const char *sid)
+static void main_proxy_read(const struct conf *cf, int fd, struct main_pp *pp)
 {
-	char why[256], who[FTPR_ADDRSTR_MAX], via[FTPR_ADDRSTR_MAX];
-	struct pp_header h;
+	struct net_addr peer;
 
+	pp->listed = net_peer(fd, &peer) == 0 &&
+		     cidr_match_any(cf->pp_from, (size_t)cf->pp_from_n, &peer);
+	if (!pp->listed)
+		return;
+	if (pp_read(fd, FTPR_PP_TIMEOUT_MS, &pp->h, pp->why, sizeof(pp->why)) < 0)
+		pp->status = -1;
+	else if (pp->h.command == PP_CMD_LOCAL || pp->h.family == AF_UNSPEC)
+		pp->status = 1;
+}
+
+/* The header's client becomes the session's; the log says so, or why
+ * there is no session.  Returns pp->status. */
+static int main_proxy_apply(struct sess_setup *su, const char *sid,
+			    const struct main_pp *pp)
+{
+	char who[FTPR_ADDRSTR_MAX], via[FTPR_ADDRSTR_MAX], dst[FTPR_ADDRSTR_MAX];
+
+	if (pp->status < 0)
+		log_msg(LOG_WARNING, "%s: closing without a greeting", pp->why);
+	if (pp->status != 0)
+		return pp->status;
 	net_addr_str(&su->client_peer, via, sizeof(via));
-	if (pp_read(su->client_in, FTPR_PP_TIMEOUT_MS, &h, why, sizeof(why)) < 0) {
-		log_msg(LOG_WARNING, "%s: closing without a greeting", why);
-		return -1;
-	}
-	if (h.command == PP_CMD_LOCAL || h.family == AF_UNSPEC)
-		return 1;
-	su->client_peer = h.src;
-	su->client_advertised = h.dst;
+	su->client_peer = pp->h.src;
+	su->client_advertised = pp->h.dst;
 	log_set_session(sid, net_addr_str(&su->client_peer, who, sizeof(who)));
 	log_msg(LOG_INFO, "PROXY v%d header from %s: client %s, connected to %s",
-		h.version, via, who, net_addr_str(&h.dst, why, sizeof(why)));
+		pp->h.version, via, who, net_addr_str(&pp->h.dst, dst, sizeof(dst)));
 	return 0;
 }
 
@@ -72,7 +94,8 @@ int main(int argc, char **argv)
 	struct launch l;
 	struct sess_setup su;
 	char why[512], err[512], sid[16], who[FTPR_ADDRSTR_MAX];
-	int have_client, as_root, early = -1, listed = 0, check = 0;
+	int have_client, as_root, early = -1, check = 0;
+	static struct main_pp pp;
 	uid_t uid = 0;
 	gid_t gid = 0;
 	enum conf_result r;
@@ -84,18 +107,14 @@ int main(int argc, char **argv)
 	if (r == CONF_EXIT)
 		return FTPR_EXIT_OK;
 	as_root = geteuid() == 0;
-	if (r == CONF_OK && have_client && cf.pp_from_n > 0) {
-		struct net_addr peer;
-
-		/* The header comes first: no origin connection until it
-		 * says this is a session and not a health check. */
-		listed = net_peer(l.in, &peer) == 0 &&
-			 cidr_match_any(cf.pp_from, (size_t)cf.pp_from_n, &peer);
-	}
+	/* The header comes first: no origin connection until it says this
+	 * is a session and not a health check. */
+	if (r == CONF_OK && have_client && cf.pp_from_n > 0)
+		main_proxy_read(&cf, l.in, &pp);
 	/* The origin accepts and greets (vsftpd forks for it) while we do
 	 * the rest of the set-up; the user lookup alone (NSS) takes about
 	 * 80 us.  Only once the options are known good. */
-	if (r == CONF_OK && have_client && !listed &&
+	if (r == CONF_OK && have_client && pp.status == 0 &&
 	    !(as_root && cf.user[0] == '\0'))
 		early = net_connect_early(cf.origin_host, cf.origin_port);
 	if (r == CONF_OK && as_root) {
@@ -139,7 +158,7 @@ int main(int argc, char **argv)
 		ports_load(&su.autoports); /* /proc: before the lock-down */
 	main_session_id(sid, sizeof(sid));
 	log_set_session(sid, net_addr_str(&su.client_peer, who, sizeof(who)));
-	if (listed && (check = main_proxy_header(&su, sid)) < 0)
+	if (pp.listed && (check = main_proxy_apply(&su, sid, &pp)) < 0)
 		return FTPR_EXIT_TEMP;
 	if (check)
 		goto lock_down; /* a health check never reaches the origin */

@@ -152,6 +152,8 @@ EOF
 teardown_file() {
 	cleanup_processes
 	netns_cleanup
+	# The nodes' logs (a sanitizer build writes its reports there).
+	sanitizer_reports
 }
 
 teardown() {
