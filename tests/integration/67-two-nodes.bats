@@ -278,3 +278,22 @@ teardown() {
 	echo "node 1 after its return: $back sessions"
 	[ "$back" -ge 2 ]
 }
+
+@test "the balancer caps sessions per client address, which the nodes' per-source limits cannot see" {
+	mkdir -p "$W/cap"
+	for i in $(seq 1 17); do
+		nsx cl timeout 30 "$PYTHON" "$TEST_LIB_DIR/pp_client.py" -H "$LB" -t 10 \
+			none 2121 "USER anonymous" "@SLEEP 4" QUIT >"$W/cap/$i.out" 2>&1 &
+		sleep 0.05
+	done
+	for ((i = 0; i < 300; i++)); do
+		[ "$(grep -lE '^(<EOF>|<REFUSED>|221 )' "$W"/cap/*.out | wc -l)" -eq 17 ] && break
+		sleep 0.1
+	done
+	served=$(grep -l '^220 ' "$W"/cap/*.out | wc -l)
+	refused=$(head -qn 1 "$W"/cap/*.out | grep -cE '^<(EOF|REFUSED)>$' || true)
+	echo "served $served, refused $refused"
+	grep -L '^220 ' "$W"/cap/*.out | xargs -r head -n 5
+	[ "$served" -eq 16 ]
+	[ "$refused" -eq 1 ]
+}

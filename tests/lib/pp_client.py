@@ -27,8 +27,9 @@ the server closes it at once, "DATA accepted" when it stays open.  With
 HEADER, the data connection starts with that header too (a balancer that
 forwards the data ports).  "@SLEEP S" waits S seconds.  A 421 reply ends
 the chat. "<EOF>" is
-printed when the server closes; the exit status is 0 unless the
-connection could not be made.
+printed when the server closes, "<REFUSED>" when the connection is
+refused or reset before it is made; the exit status is 0 unless the
+connection could not be made otherwise.
 """
 
 import argparse
@@ -131,7 +132,11 @@ def main():
     if a.src:
         s.bind((a.src, 0))
     s.settimeout(a.timeout)
-    s.connect((a.host, a.port))
+    try:
+        s.connect((a.host, a.port))
+    except (ConnectionRefusedError, ConnectionResetError):
+        print("<REFUSED>")
+        return 0
     c = Conn(s, a.timeout)
     hdr = header(a.header)
     try:
