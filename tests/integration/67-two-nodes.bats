@@ -172,6 +172,8 @@ teardown() {
 	! grep -q 'is DOWN' "$W/lb.log" || fail "a node was marked down"
 	# Checks run every second on both backends, each one exits 0.
 	[ "$(cat "$W"/n*-*.log | grep -c 'Child .* died with code 0')" -ge 4 ]
+	! cat "$W"/n*-*.log | grep -q 'died with code [1-9]' ||
+		fail "a health check was not answered as one"
 	[ "$(sessions_on 1)" -eq 0 ]
 	[ "$(sessions_on 2)" -eq 0 ]
 	! grep -q pp-client "$W/hop.log" || fail "a health check reached the origin"
