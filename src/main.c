@@ -57,23 +57,23 @@ static void main_proxy_read(const struct conf *cf, int fd, struct main_pp *pp)
 		pp->status = 1;
 }
 
-/* The header's client becomes the session's; the log says so, or why
- * there is no session.  Returns pp->status. */
-static int main_proxy_apply(struct sess_setup *su, const char *sid,
-			    const struct main_pp *pp)
+/* The header's client becomes the session's.  `via` gets what the
+ * session's first log line adds ("" without a header); a bad header is
+ * logged here.  Returns pp->status. */
+static int main_proxy_apply(struct sess_setup *su, const struct main_pp *pp,
+			    char *via, size_t viacap)
 {
-	char who[FTPR_ADDRSTR_MAX], via[FTPR_ADDRSTR_MAX], dst[FTPR_ADDRSTR_MAX];
+	char who[FTPR_ADDRSTR_MAX];
 
+	via[0] = '\0';
 	if (pp->status < 0)
 		log_msg(LOG_WARNING, "%s: closing without a greeting", pp->why);
-	if (pp->status != 0)
+	if (pp->status != 0 || !pp->listed)
 		return pp->status;
-	net_addr_str(&su->client_peer, via, sizeof(via));
+	snprintf(via, viacap, " (PROXY v%d header from %s)", pp->h.version,
+		 net_addr_str(&su->client_peer, who, sizeof(who)));
 	su->client_peer = pp->h.src;
 	su->client_advertised = pp->h.dst;
-	log_set_session(sid, net_addr_str(&su->client_peer, who, sizeof(who)));
-	log_msg(LOG_INFO, "PROXY v%d header from %s: client %s, connected to %s",
-		pp->h.version, via, who, net_addr_str(&pp->h.dst, dst, sizeof(dst)));
 	return 0;
 }
 
@@ -94,6 +94,7 @@ int main(int argc, char **argv)
 	struct launch l;
 	struct sess_setup su;
 	char why[512], err[512], sid[16], who[FTPR_ADDRSTR_MAX];
+	char via[FTPR_ADDRSTR_MAX + 32];
 	int have_client, as_root, early = -1, check = 0;
 	static struct main_pp pp;
 	uid_t uid = 0;
@@ -157,9 +158,13 @@ int main(int argc, char **argv)
 	if (cf.pasv_lo == 0)
 		ports_load(&su.autoports); /* /proc: before the lock-down */
 	main_session_id(sid, sizeof(sid));
-	log_set_session(sid, net_addr_str(&su.client_peer, who, sizeof(who)));
-	if (pp.listed && (check = main_proxy_apply(&su, sid, &pp)) < 0)
+	/* A bad header is logged with the balancer as the client, a good
+	 * one makes its client the session's. */
+	if (pp.status < 0)
+		log_set_session(sid, net_addr_str(&su.client_peer, who, sizeof(who)));
+	if ((check = main_proxy_apply(&su, &pp, via, sizeof(via))) < 0)
 		return FTPR_EXIT_TEMP;
+	log_set_session(sid, net_addr_str(&su.client_peer, who, sizeof(who)));
 	if (check)
 		goto lock_down; /* a health check never reaches the origin */
 
@@ -180,8 +185,8 @@ int main(int argc, char **argv)
 			       "the FTP server; try again later.\r\n");
 		return FTPR_EXIT_TEMP;
 	}
-	log_msg(LOG_INFO, "session start: origin %s",
-		net_addr_str(&su.origin_peer, who, sizeof(who)));
+	log_msg(LOG_INFO, "session start: origin %s%s",
+		net_addr_str(&su.origin_peer, who, sizeof(who)), via);
 
 lock_down:
 	sess_signals();

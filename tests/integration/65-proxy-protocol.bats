@@ -46,7 +46,7 @@ origin_connects() {
 	[[ ${lines[-2]} == 221* ]]
 	grep -q 'session [0-9a-f]* client 127.0.0.2:4242: session start' "$RELAY_LOG" ||
 		fail "the log does not name the header's client"
-	grep -q 'PROXY v1 header from 127.0.0.1:[0-9]*: client 127.0.0.2:4242' "$RELAY_LOG"
+	grep -q 'client 127.0.0.2:4242: session start: origin [^ ]* (PROXY v1 header from 127.0.0.1:[0-9]*)$' "$RELAY_LOG"
 }
 
 @test "a v2 header's client address is the session's: log, and a data connection from it" {
@@ -56,7 +56,7 @@ origin_connects() {
 	echo "$output"
 	grep -qx "DATA 300000 $SUM" <<<"$output" || fail "the download is not intact"
 	grep -q 'session [0-9a-f]* client 127.0.0.3:4343: session start' "$RELAY_LOG"
-	grep -q 'PROXY v2 header from 127.0.0.1:[0-9]*: client 127.0.0.3:4343' "$RELAY_LOG"
+	grep -q 'client 127.0.0.3:4343: session start: origin [^ ]* (PROXY v2 header from 127.0.0.1:[0-9]*)$' "$RELAY_LOG"
 }
 
 @test "a data connection from any other address than the header's client is refused" {
