@@ -24,6 +24,7 @@ import ftplib
 import os
 import selectors
 import socket
+import struct
 import statistics
 import sys
 import time
@@ -44,12 +45,33 @@ def cmd_freeport(_args):
     s.close()
 
 
+def pp2_header(sock):
+    """A PROXY protocol v2 header for this connection, as HAProxy's
+    send-proxy-v2 writes it (TCP over IPv4, no TLVs)."""
+    src, sport = sock.getsockname()[:2]
+    dst, dport = sock.getpeername()[:2]
+    return (b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c" +
+            socket.inet_aton(src) + socket.inet_aton(dst) +
+            struct.pack("!HH", sport, dport))
+
+
 def cmd_sessions(args):
+    """sessions HOST PORT N [pp2]: N sequential sessions (login, PWD,
+    QUIT); with pp2 each begins with a PROXY v2 header."""
     host, port, n = args[0], int(args[1]), int(args[2])
+    pp2 = len(args) > 3 and args[3] == "pp2"
     t0 = time.monotonic()
     for i in range(n):
         ftp = ftplib.FTP()
-        ftp.connect(host, port, timeout=20)
+        if pp2:
+            # ftplib's connect() with the header sent before the greeting
+            ftp.sock = socket.create_connection((host, port), 20)
+            ftp.sock.sendall(pp2_header(ftp.sock))
+            ftp.af = ftp.sock.family
+            ftp.file = ftp.sock.makefile("r", encoding=ftp.encoding)
+            ftp.welcome = ftp.getresp()
+        else:
+            ftp.connect(host, port, timeout=20)
         ftp.login("anonymous", "bench@example.com")
         ftp.pwd()
         resp = ftp.quit()
@@ -384,7 +406,10 @@ def cmd_report(args):
     cols = []
     for t in order:
         cols.append((t, None))
-        if t != "direct" and "direct" in order:
+        if t == "ftprelay-pp2" and "ftprelay" in order:
+            # the cost of the header: against ftprelay in the same round
+            cols.append((t, "ftprelay"))
+        elif t != "direct" and "direct" in order:
             cols.append((t, "direct"))
     def colname(t, b):
         if b is None:
@@ -466,6 +491,11 @@ def cmd_report(args):
               "  round trips.  bound = direct time / (direct time + floor time) per session:\n"
               "  the session ratio of a proxy that added nothing to a direct session but the\n"
               "  floor's own cost.")
+    if "ftprelay-pp2" in order:
+        print()
+        print("ftprelay-pp2: ftprelay with --proxy-protocol-from 127.0.0.1, each session\n"
+              "  beginning with a PROXY v2 header (as behind HAProxy's send-proxy-v2);\n"
+              "  ftprelay-pp2/ftprelay = its session rate against ftprelay's, same round.")
     for k in ("skipped",):
         if k in params:
             print()

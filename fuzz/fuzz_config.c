@@ -1,8 +1,10 @@
 /* fuzz_config.c - libFuzzer target for the pure parts of the config
  * parser: "key = value" lines, HOST[:PORT] and LOW-HIGH, and cfg_set(),
  * each checked against a plain model of what conf.h documents. */
-/* FUZZ_SOURCES: conf.c net.c ports.c */
+/* FUZZ_SOURCES: conf.c net.c ports.c cidr.c */
 #include "config.h"
+
+#include <sys/socket.h>
 
 #include "conf.h"
 #include "defs.h"
@@ -196,6 +198,15 @@ static void cf_check_set(const char *key, const char *value, size_t errcap)
 			   c.origin_data_mode == ORIGIN_DATA_ACTIVE ||
 			   c.origin_data_mode == ORIGIN_DATA_CLIENT,
 			   "origin-data-mode is passive, active or client");
+		FUZZ_CHECK(c.pp_from_n >= 0 && c.pp_from_n <= FTPR_PP_FROM_MAX,
+			   "proxy-protocol-from holds at most its limit");
+		for (int i = 0; i < c.pp_from_n; i++)
+			FUZZ_CHECK((c.pp_from[i].family == AF_INET && c.pp_from[i].prefix <= 32) ||
+				   (c.pp_from[i].family == AF_INET6 &&
+				    c.pp_from[i].prefix <= 128),
+				   "every network has a family and a valid prefix");
+		FUZZ_CHECK(c.origin_pp >= 0 && c.origin_pp <= 2,
+			   "origin-proxy-protocol is off, v1 or v2");
 	}
 	free(err);
 }

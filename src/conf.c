@@ -12,7 +12,7 @@ enum conf_key {
 	KEY_ORIGIN, KEY_PASV_ADDRESS, KEY_PASV_PORTS, KEY_IDLE_TIMEOUT,
 	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_ORIGIN_DATA_MODE, KEY_USER,
 	KEY_CONFIG, KEY_XFERLOG, KEY_ROUTE_MAP, KEY_FORWARD_TO, KEY_ROUTE_URL,
-	KEY_WELCOME, KEY_COUNT
+	KEY_WELCOME, KEY_PP_FROM, KEY_ORIGIN_PP, KEY_COUNT
 };
 
 static const char *const conf_names[KEY_COUNT] = {
@@ -30,6 +30,8 @@ static const char *const conf_names[KEY_COUNT] = {
 	[KEY_FORWARD_TO] = "forward-to",
 	[KEY_ROUTE_URL] = "route-url",
 	[KEY_WELCOME] = "welcome",
+	[KEY_PP_FROM] = "proxy-protocol-from",
+	[KEY_ORIGIN_PP] = "origin-proxy-protocol",
 };
 
 static const char conf_usage[] =
@@ -54,6 +56,11 @@ static const char conf_usage[] =
 	"                             host:port shell patterns (comma-separated)\n"
 	"  --route-url URL            ask http://...%s... for each user's origin\n"
 	"  --welcome TEXT             greeting when routing (default: FTP proxy ready)\n"
+	"  --proxy-protocol-from NET[,NET...]\n"
+	"                             peers (CIDR) whose connections begin with a\n"
+	"                             PROXY protocol header (v1 or v2)\n"
+	"  --origin-proxy-protocol off|v1|v2\n"
+	"                             send the origin a PROXY header (default off)\n"
 	"  --no-sandbox               no seccomp filter (debugging only)\n"
 	"  --config FILE              read key = value settings from FILE\n"
 	"  --check-config             check the settings, print them and exit\n"
@@ -236,6 +243,31 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 		else {
 			snprintf(err, errcap, "%s: '%s' is not passive, active "
 				 "or client", key, value);
+			return CONF_ERROR;
+		}
+		break;
+	case KEY_PP_FROM: {
+		int n = cidr_parse_list(value, c->pp_from, FTPR_PP_FROM_MAX);
+
+		if (n < 0) {
+			snprintf(err, errcap, "%s: '%s' is not a list of at most %d "
+				 "networks (ADDR/LEN,...)", key, value,
+				 FTPR_PP_FROM_MAX);
+			return CONF_ERROR;
+		}
+		c->pp_from_n = n;
+		break;
+	}
+	case KEY_ORIGIN_PP:
+		if (strcmp(value, "off") == 0)
+			c->origin_pp = 0;
+		else if (strcmp(value, "v1") == 0)
+			c->origin_pp = 1;
+		else if (strcmp(value, "v2") == 0)
+			c->origin_pp = 2;
+		else {
+			snprintf(err, errcap, "%s: '%s' is not off, v1 or v2", key,
+				 value);
 			return CONF_ERROR;
 		}
 		break;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cidr.h"
 #include "defs.h"
 #include "net.h"
 
@@ -38,6 +39,10 @@ struct conf {
 	char route_url[FTPR_ROUTE_OPT_MAX];
 	char welcome[256];
 	int routing;
+	/* Peers whose connections begin with a PROXY protocol header. */
+	struct cidr pp_from[FTPR_PP_FROM_MAX];
+	int pp_from_n;
+	int origin_pp;             /* header towards the origin: 0 off, 1, 2 */
 	unsigned set; /* bit per option given on the command line */
 	unsigned line[32]; /* config file line that set each option, or 0 */
 };

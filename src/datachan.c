@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ppio.h"
 #include "session-int.h"
 
 /* SECURITY: strangers that connect to our listeners are refused and
@@ -26,12 +27,14 @@
 #define DC_REFUSED_LOG_MS 10000
 
 static char dc_buf_up[FTPR_DATA_BUF], dc_buf_down[FTPR_DATA_BUF];
+static struct pp_reader dc_pp;
 
 /* Once, before the loop: no descriptors, no transfer. */
 void dc_init(struct session *s)
 {
 	s->dc.lfd[0] = s->dc.lfd[1] = -1;
 	s->dc.pending[0] = s->dc.pending[1] = -1;
+	s->dc.pp_listener = -1;
 	relay_init(&s->dc.relay, dc_buf_up, dc_buf_down, sizeof(dc_buf_up),
 		   FTPR_PIPE_SIZE);
 }
@@ -53,6 +56,9 @@ void dc_close(struct session *s)
 	dc_log_refused(dc);
 	dc->refused_logged = 0;
 	relay_close_pipes(&dc->relay);
+	if (dc->pp_listener >= 0)
+		close(dc->pp_listener);
+	dc->pp_listener = -1;
 	for (int side = 0; side < 2; side++) {
 		if (dc->lfd[side] >= 0)
 			close(dc->lfd[side]);
@@ -129,6 +135,9 @@ void dc_abort(struct session *s, const char *what, const char *detail)
 	else
 		log_msg(LOG_WARNING, "data transfer aborted: %s", what);
 	snprintf(dc->abort_what, sizeof(dc->abort_what), "%s", what);
+	if (dc->pp_listener >= 0)
+		close(dc->pp_listener);
+	dc->pp_listener = -1;
 	for (int side = 0; side < 2; side++) {
 		if (dc->relay.fd[side] >= 0) {
 			net_abort(dc->relay.fd[side]);
@@ -364,7 +373,7 @@ static void dc_answer(struct session *s)
 		break;
 	case CMD_PASV:
 		net_ipv4(s->cf->has_pasv_address ? &s->cf->pasv_address :
-			 &s->su->client_local, v4); /* checked when PASV came */
+			 &s->su->client_advertised, v4); /* checked at PASV */
 		n = proto_format_227(line, sizeof(line), v4, dc->lport[RELAY_CLIENT]);
 		break;
 	default:
@@ -476,16 +485,73 @@ void dc_connected(struct session *s, int side)
 		dc_ready(s);
 }
 
-/* A connection to one of our listeners. */
-void dc_accept(struct session *s, int side)
+/* A data connection whose peer is known: take it, or turn it away. */
+static void dc_take(struct session *s, int side, int fd,
+		    const struct net_addr *peer)
 {
 	struct datachan *dc = &s->dc;
 	const struct net_addr *expect = side == RELAY_CLIENT ?
 		&s->su->client_peer : &s->su->origin_peer;
-	struct net_addr peer;
 	char who[FTPR_ADDRSTR_MAX];
+
+	/* SECURITY: only the client itself (or, in active mode, the origin)
+	 * may take the data connection; anyone else who races for the port
+	 * is turned away, and the listener keeps waiting. */
+	if (!net_same_host(peer, expect)) {
+		if (dc->refused_logged < DC_REFUSED_LOGGED) {
+			dc->refused_logged++;
+			log_msg(LOG_WARNING, "data connection from %s refused: not the %s",
+				net_addr_str(peer, who, sizeof(who)), dc_side_name(side));
+		} else if (dc->refused++ == 0) {
+			dc->refused_next_log = sess_now() + DC_REFUSED_LOG_MS;
+		}
+		close(fd);
+		return;
+	}
+	dc->relay.fd[side] = fd;
+	close(dc->lfd[side]);
+	dc->lfd[side] = -1;
+	dc->last_progress = sess_now();
+}
+
+/* More of the PROXY header of a client data connection (topology (b):
+ * the balancer forwards the data ports too).  The header's source is the
+ * peer that dc_take() checks.  Bounded: FTPR_PP_V2_MAX bytes, and the
+ * data (or idle) timeout of the transfer waiting for it. */
+static void dc_pp_input(struct session *s)
+{
+	struct datachan *dc = &s->dc;
+	int fd = dc->lfd[RELAY_CLIENT];
+	struct pp_header h;
+	const char *why = NULL;
+	int r = pp_reader_step(&dc_pp, fd, &h, &why);
+
+	if (r == 0)
+		return;
+	dc->lfd[RELAY_CLIENT] = dc->pp_listener;
+	dc->pp_listener = -1;
+	if (r < 0 || h.command == PP_CMD_LOCAL || h.family == AF_UNSPEC) {
+		/* A health check of the data port closes quietly. */
+		if (r < 0)
+			log_msg(LOG_WARNING, "data connection: PROXY header: %s; "
+				"closed", why);
+		close(fd);
+		return;
+	}
+	dc_take(s, RELAY_CLIENT, fd, &h.src);
+}
+
+/* A connection to one of our listeners. */
+void dc_accept(struct session *s, int side)
+{
+	struct datachan *dc = &s->dc;
+	struct net_addr peer;
 	int fd;
 
+	if (side == RELAY_CLIENT && dc->pp_listener >= 0) {
+		dc_pp_input(s);
+		return;
+	}
 	peer.len = sizeof(peer.ss);
 	fd = accept4(dc->lfd[side], (struct sockaddr *)&peer.ss, &peer.len,
 		     SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -505,24 +571,17 @@ void dc_accept(struct session *s, int side)
 		}
 		return;
 	}
-	/* SECURITY: only the client itself (or, in active mode, the origin)
-	 * may take the data connection; anyone else who races for the port
-	 * is turned away, and the listener keeps waiting. */
-	if (!net_same_host(&peer, expect)) {
-		if (dc->refused_logged < DC_REFUSED_LOGGED) {
-			dc->refused_logged++;
-			log_msg(LOG_WARNING, "data connection from %s refused: not the %s",
-				net_addr_str(&peer, who, sizeof(who)), dc_side_name(side));
-		} else if (dc->refused++ == 0) {
-			dc->refused_next_log = sess_now() + DC_REFUSED_LOG_MS;
-		}
-		close(fd);
+	/* SECURITY: only a listed balancer's connection carries a header,
+	 * and only its header can name the client. */
+	if (side == RELAY_CLIENT && s->cf->pp_from_n > 0 &&
+	    cidr_match_any(s->cf->pp_from, (size_t)s->cf->pp_from_n, &peer)) {
+		dc->pp_listener = dc->lfd[side];
+		dc->lfd[side] = fd;
+		pp_reader_init(&dc_pp);
+		dc_pp_input(s);
 		return;
 	}
-	dc->relay.fd[side] = fd;
-	close(dc->lfd[side]);
-	dc->lfd[side] = -1;
-	dc->last_progress = sess_now();
+	dc_take(s, side, fd, &peer);
 }
 
 /* The origin said 1xx: data is about to move. */
@@ -542,7 +601,11 @@ void dc_prelim(struct session *s)
 
 		net_unmap(&from);
 		net_set_port(&from, 0);
-		if (dc_connect(s, RELAY_CLIENT, &dc->client_target, &from) < 0)
+		/* Behind a balancer the client's family (its PROXY header)
+		 * may differ from our end of the control connection. */
+		if (dc_connect(s, RELAY_CLIENT, &dc->client_target,
+			       net_family(&from) == net_family(&dc->client_target) ?
+			       &from : NULL) < 0)
 			dc_abort(s, "not opened to the client",
 				 "cannot connect to the client");
 	}
@@ -619,7 +682,7 @@ void dc_passive(struct session *s, enum proto_cmd cmd, const char *arg,
 			return;
 		}
 		if (net_ipv4(cf->has_pasv_address ? &cf->pasv_address :
-			     &s->su->client_local, v4) < 0) {
+			     &s->su->client_advertised, v4) < 0) {
 			sess_reply(s, "425 PASV cannot name an IPv6 address; use EPSV.");
 			return;
 		}

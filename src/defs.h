@@ -72,6 +72,26 @@
 /* One journal entry (log.c, journal.c): message and fields, sent as one
  * datagram to journald's native socket. */
 #define FTPR_JOURNAL_ENTRY_MAX 8192
+/* PROXY protocol (HAProxy's doc/proxy-protocol.txt).  SECURITY: a v1
+ * header is one line of at most 107 bytes, CRLF included; a v2 header
+ * (16 fixed bytes plus its length field) is refused when longer than
+ * 536 bytes, the size the specification advises a sender to stay under
+ * (it always fits the smallest TCP segment), TLVs included. */
+#define FTPR_PP_V1_MAX 107
+#define FTPR_PP_V2_MAX 536
+
+/* SECURITY: a peer listed in --proxy-protocol-from has this long, in
+ * total, to deliver its header (the specification's advice: 3 s); one
+ * that sends nothing, or dribbles, is closed without a greeting. */
+#define FTPR_PP_TIMEOUT_MS 3000
+
+/* Networks in --proxy-protocol-from. */
+#define FTPR_PP_FROM_MAX 16
+
+/* A health check (PROXY v2 LOCAL) is answered by ftprelay alone: the
+ * checker may take this long and send this many bytes before we close. */
+#define FTPR_PP_CHECK_TIMEOUT_MS 10000
+#define FTPR_PP_CHECK_BYTES_MAX 1024
 
 /* RLIMIT_NOFILE after lock-down: fds 0-3, the origin, syslog, two
  * listeners, two data sockets and two pipes per direction fit easily. */

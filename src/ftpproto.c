@@ -49,6 +49,19 @@ enum proto_cmd proto_command(const char *line, size_t len, const char **arg,
 			return CMD_INVALID;
 	}
 
+	/* SECURITY: a PROXY protocol header is honoured only from the
+	 * peers in --proxy-protocol-from, and only before the greeting
+	 * (ppio.c).  On the control channel "PROXY ..." is a client trying
+	 * to choose its own address: refused here, never relayed (an origin
+	 * that reads the PROXY protocol would believe it). */
+	if (vlen == 5) {
+		size_t j;
+
+		for (j = 0; j < 5 && proto_upper((unsigned char)line[j]) == "PROXY"[j]; j++)
+			;
+		if (j == 5)
+			return CMD_INVALID;
+	}
 	for (size_t i = 0; i < sizeof(proto_verbs) / sizeof(proto_verbs[0]); i++) {
 		const char *v = proto_verbs[i].verb;
 		size_t n = strlen(v);

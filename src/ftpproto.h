@@ -12,13 +12,16 @@ enum proto_cmd {
 	CMD_PASV, CMD_EPSV, CMD_PORT, CMD_EPRT,
 	CMD_RETR, CMD_STOR, CMD_STOU, CMD_APPE,
 	CMD_LIST, CMD_NLST, CMD_MLSD, CMD_REST, CMD_ABOR, CMD_AUTH, CMD_REIN,
-	CMD_INVALID, /* not a command line at all: answer 500, never forward */
+	CMD_INVALID, /* not a command line at all, or PROXY: answer 500,
+			never forward */
 };
 
 /* Split a control line into its verb and argument.  The verb is matched
  * case-insensitively; *arg points into line (after the single space that
  * separates it from the verb) and may be empty.  CMD_INVALID: the verb is
- * empty or not letters only, or a CR stands in the line. */
+ * empty or not letters only, or a CR stands in the line, or the verb is
+ * PROXY (a PROXY protocol header is read only from listed peers, before
+ * the session: on the control channel it is never honoured). */
 enum proto_cmd proto_command(const char *line, size_t len,
 			     const char **arg, size_t *arglen);
 /* Does this command open a data transfer? */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ppio.h"
 #include "login.h"
 #include "route.h"
 #include "routeurl.h"
@@ -218,7 +219,8 @@ static int login_wait(int fd, int want_write, msec_t deadline)
  * the greeting, nothing normally, stays there); each greeting line also
  * goes to keep, with CRLF, when keep is not NULL.  The fd, -1 (failed,
  * logged) or -2 (interrupted). */
-static int login_connect_one(const struct net_addr *a, int timeout_s,
+static int login_connect_one(const struct sess_setup *su,
+			     const struct net_addr *a, int timeout_s,
 			     struct linebuf *lb, char *keep, size_t keepcap,
 			     size_t *keeplen)
 {
@@ -240,6 +242,14 @@ static int login_connect_one(const struct net_addr *a, int timeout_s,
 			log_msg(LOG_WARNING, "origin %s: %s", who, strerror(e));
 		close(fd);
 		return w < 0 ? -2 : -1;
+	}
+	/* --origin-proxy-protocol: the header comes before the greeting. */
+	if (su->cf->origin_pp != 0 &&
+	    pp_send_header(fd, su->cf->origin_pp, &su->client_peer) < 0) {
+		log_msg(LOG_WARNING, "origin %s: cannot send the PROXY header: %s",
+			who, strerror(errno));
+		close(fd);
+		return -1;
 	}
 	if (keeplen != NULL)
 		*keeplen = 0;
@@ -301,7 +311,7 @@ static int login_connect(struct session *s, const struct route *r)
 	char who[FTPR_ADDRSTR_MAX];
 
 	for (unsigned i = 0; i < r->n; i++) {
-		int fd = login_connect_one(&r->origin[i], s->cf->connect_timeout,
+		int fd = login_connect_one(s->su, &r->origin[i], s->cf->connect_timeout,
 					   &s->ol, NULL, 0, NULL);
 
 		if (fd == -2)
@@ -471,7 +481,7 @@ int login_origin_list(struct sess_setup *su, char *greeting, size_t cap,
 	}
 	lb_init(&lb, buf, sizeof(buf), FTPR_REPLY_LINE_MAX);
 	for (unsigned i = 0; i < r.n; i++) {
-		int fd = login_connect_one(&r.origin[i], su->cf->connect_timeout, &lb,
+		int fd = login_connect_one(su, &r.origin[i], su->cf->connect_timeout, &lb,
 					   greeting, cap, &su->greeting_len);
 
 		if (fd == -2)

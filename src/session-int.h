@@ -71,6 +71,11 @@ struct datachan {
 	unsigned refused;            /* strangers turned away, not yet logged */
 	unsigned refused_logged;     /* ... logged one by one */
 	msec_t refused_next_log;     /* when the count is logged next */
+	/* A data connection from a --proxy-protocol-from peer (haproxy
+	 * forwarding the data ports) starts with a PROXY header: while it
+	 * comes, lfd[RELAY_CLIENT] holds that connection (the loop watches
+	 * it as it would the listener) and the listener waits here. */
+	int pp_listener;
 };
 
 /* The transfer command now at the origin, for its record (xfer.c). */

@@ -12,7 +12,13 @@ struct sess_setup {
 	const struct conf *cf;
 	int client_in, client_out; /* client control connection */
 	int origin;                /* connected origin control connection */
-	struct net_addr client_peer, client_local;
+	/* The client: the peer of the control connection, or the source
+	 * of its PROXY header.  client_local is our end of the control
+	 * connection (listeners bind there, active connects start there);
+	 * client_advertised is the address the client itself connected to
+	 * (the PROXY header's destination, else client_local): what 227
+	 * replies name unless --pasv-address overrides it. */
+	struct net_addr client_peer, client_local, client_advertised;
 	struct net_addr origin_peer, origin_local;
 	struct ports autoports;    /* where listeners go without --pasv-ports */
 	const char *greeting;      /* the origin's greeting, if read already */

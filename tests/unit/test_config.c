@@ -199,8 +199,50 @@ static void routing(void)
 	       "--origin: at most FTPR_ROUTE_ORIGINS_MAX");
 }
 
+/* --proxy-protocol-from and --origin-proxy-protocol */
+static void proxy_protocol(void)
+{
+	struct conf c;
+	char err[256];
+
+	cfg_defaults(&c);
+	TAP_OK(c.pp_from_n == 0 && c.origin_pp == 0, "PROXY protocol off by default");
+	TAP_OK(cfg_set(&c, "proxy-protocol-from", "10.0.0.0/8,2001:db8::/32,192.0.2.7",
+		       err, sizeof(err)) == CONF_OK && c.pp_from_n == 3 &&
+	       c.pp_from[2].prefix == 32, "proxy-protocol-from: a list of v4, v6 and a host");
+	TAP_OK(cfg_set(&c, "proxy-protocol-from", "10.0.0.0/8,", err, sizeof(err)) ==
+	       CONF_ERROR && strstr(err, "proxy-protocol-from") != NULL,
+	       "proxy-protocol-from: a trailing comma is refused");
+	TAP_OK(cfg_set(&c, "proxy-protocol-from", "", err, sizeof(err)) == CONF_ERROR,
+	       "proxy-protocol-from: empty is refused");
+	TAP_OK(cfg_set(&c, "proxy-protocol-from", "lb.example.org", err, sizeof(err)) ==
+	       CONF_ERROR, "proxy-protocol-from: a name is refused");
+	TAP_OK(cfg_set(&c, "proxy-protocol-from",
+		       "1.0.0.1,1.0.0.2,1.0.0.3,1.0.0.4,1.0.0.5,1.0.0.6,1.0.0.7,1.0.0.8,"
+		       "1.0.0.9,1.0.0.10,1.0.0.11,1.0.0.12,1.0.0.13,1.0.0.14,1.0.0.15,"
+		       "1.0.0.16,1.0.0.17", err, sizeof(err)) == CONF_ERROR,
+	       "proxy-protocol-from: more networks than the limit are refused");
+	TAP_OK(cfg_set(&c, "origin-proxy-protocol", "v1", err, sizeof(err)) == CONF_OK &&
+	       c.origin_pp == 1, "origin-proxy-protocol v1");
+	TAP_OK(cfg_set(&c, "origin-proxy-protocol", "v2", err, sizeof(err)) == CONF_OK &&
+	       c.origin_pp == 2, "origin-proxy-protocol v2");
+	TAP_OK(cfg_set(&c, "origin-proxy-protocol", "off", err, sizeof(err)) == CONF_OK &&
+	       c.origin_pp == 0, "origin-proxy-protocol off");
+	TAP_OK(cfg_set(&c, "origin-proxy-protocol", "v3", err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "v3") != NULL, "origin-proxy-protocol v3 is refused");
+	{
+		char *argv[] = { "ftprelay", "--origin", "x", "--proxy-protocol-from",
+				 "127.0.0.0/8", "--origin-proxy-protocol=v2", NULL };
+
+		TAP_OK(cfg_load(&c, 6, argv, err, sizeof(err)) == CONF_OK &&
+		       c.pp_from_n == 1 && c.origin_pp == 2,
+		       "both options on the command line");
+	}
+}
+
 int main(void)
 {
+	proxy_protocol();
 	hostport();
 	ranges();
 	values();

@@ -25,6 +25,10 @@ static void commands(void)
 	TAP_OK(proto_command(S("PASVX"), &arg, &n) == CMD_OTHER, "longer verb is not PASV");
 	TAP_OK(proto_command(S("PAS"), &arg, &n) == CMD_OTHER, "shorter verb is not PASV");
 	TAP_OK(proto_command(S(""), &arg, &n) == CMD_INVALID, "empty line is not a command");
+	TAP_OK(proto_command(S("PROXY TCP4 1.2.3.4 5.6.7.8 1 21"), &arg, &n) == CMD_INVALID,
+	       "a PROXY line on the control channel is refused, never relayed");
+	TAP_OK(proto_command(S("proxy"), &arg, &n) == CMD_INVALID, "proxy in lower case too");
+	TAP_OK(proto_command(S("PROXYX"), &arg, &n) == CMD_OTHER, "PROXYX is another verb");
 	TAP_OK(proto_command(S("PORT\t127,0,0,2,0,25"), &arg, &n) == CMD_INVALID,
 	       "a verb ended by a tab is refused (ProFTPD would read PORT)");
 	TAP_OK(proto_command(S("NOOP\rPORT 10,0,0,5,0,25"), &arg, &n) == CMD_INVALID,
