@@ -2,7 +2,7 @@
  * map lines, the "name@host[:port]" splitter, --forward-to patterns and
  * the lookup service's HTTP/JSON answer.  Input: the first byte picks
  * the parser, the rest is its input. */
-/* FUZZ_SOURCES: route.c routeurl.c conf.c net.c ports.c */
+/* FUZZ_SOURCES: route.c routeurl.c conf.c net.c ports.c cidr.c */
 #include "config.h"
 
 #include "fuzz.h"
