@@ -2,13 +2,13 @@
 # ftprelay under a real systemd (PID 1 in systemd-nspawn, private network),
 # started by the generated ftprelay.socket / ftprelay@.service, and once more
 # with examples/ftprelay@.service.d-hardening.conf as a drop-in (socket
-# ftprelayh.socket on port 2122, same service). The origin vsftpd runs inside
+# ftprelayh.socket on port 2123, same service). The origin vsftpd runs inside
 # the container too. The container is booted once for the whole file.
 
 load ../lib/common
 
 NSPAWN_PORT=2121
-HARDENED_PORT=2122
+HARDENED_PORT=2123
 
 # in_ct CMD...: run CMD inside the container (bounded, stdin /dev/null).
 in_ct() {
@@ -63,14 +63,6 @@ setup_file() {
 	conf=$(sed -n 's/.*--config[= ]\([^ ]*\).*/\1/p' <<<"$exec")
 	[ -n "$conf" ] || fail "ExecStart of ftprelay@.service reads no --config file: $exec"
 	sed "s|$exe|/opt/ftprelay/ftprelay|" "$service_in" >"$NS/units/ftprelay@.service"
-	# the same units once more with the example hardening drop-in
-	sed "s/^ListenStream=.*/ListenStream=$HARDENED_PORT/" "$NS/units/ftprelay.socket" \
-		>"$NS/units/ftprelayh.socket"
-	ln -s ../ftprelayh.socket "$NS/units/sockets.target.wants/ftprelayh.socket"
-	cp "$NS/units/ftprelay@.service" "$NS/units/ftprelayh@.service"
-	mkdir -p "$NS/units/ftprelayh@.service.d"
-	cp "$TOP_SRCDIR/examples/ftprelay@.service.d-hardening.conf" \
-		"$NS/units/ftprelayh@.service.d/hardening.conf"
 	cp "$FTPRELAY" "$NS/bin/ftprelay"
 	printf '# test config\norigin = 127.0.0.1:21\n' >"$NS/etc/ftprelay.conf"
 	CONF_BIND=()
@@ -87,6 +79,15 @@ setup_file() {
 		CONF_BIND=(--bind-ro="$NS/etc/ftprelay.conf:$conf")
 		;;
 	esac
+
+	# --- the same units once more, with the example hardening drop-in
+	sed "s/^ListenStream=.*/ListenStream=$HARDENED_PORT/" "$NS/units/ftprelay.socket" \
+		>"$NS/units/ftprelayh.socket"
+	ln -s ../ftprelayh.socket "$NS/units/sockets.target.wants/ftprelayh.socket"
+	cp "$NS/units/ftprelay@.service" "$NS/units/ftprelayh@.service"
+	mkdir -p "$NS/units/ftprelayh@.service.d"
+	cp "$TOP_SRCDIR/examples/ftprelay@.service.d-hardening.conf" \
+		"$NS/units/ftprelayh@.service.d/hardening.conf"
 
 	# --- the origin: vsftpd inside the container, on 127.0.0.1:21
 	cat >"$NS/srv/vsftpd.conf" <<EOF
