@@ -15,6 +15,7 @@ Subcommands (all bounded by their own deadlines; output on stdout):
                                  RELEASE exists (at most DEADLINE seconds,
                                  default 600), QUIT everything, exit
   report CSV [PEERS...]          print the summary table of a results CSV
+  sdreport CSV                   print the table of a bench/systemd-bench CSV
 """
 
 import collections
@@ -502,11 +503,78 @@ def cmd_report(args):
             print("skipped: %s" % params[k])
 
 
+# ---------------------------------------------------------------------------
+# sdreport: the table of bench/systemd-bench.
+# ---------------------------------------------------------------------------
+SD_COLS = [
+    ("sessions_per_s", "sess/s"),
+    ("cpu_ms", "CPU ms/sess"),
+    ("host_cpu_ms", "host CPU ms"),
+    ("pid1_ms", "PID 1 ms"),
+    ("journald_ms", "journald ms"),
+]
+
+
+def cmd_sdreport(args):
+    rows = list(csv.DictReader(open(args[0])))
+    params = {}
+    data = collections.defaultdict(dict)     # (target, metric) -> {round: v}
+    exposure = {}
+    targets = []
+    for r in rows:
+        if r["target"] == "param":
+            params[r["metric"]] = r["value"]
+            continue
+        if r["metric"] == "exposure":
+            exposure[r["target"]] = r["value"]
+            continue
+        if r["target"] not in targets:
+            targets.append(r["target"])
+        data[(r["target"], r["metric"])][r["round"]] = float(r["value"])
+    ref = "socket-activate"
+    head = ["target"] + [c[1] for c in SD_COLS] + ["x " + ref, "+CPU vs base", "exposure"]
+    table = [head]
+    for t in targets:
+        line = [t]
+        for metric, _label in SD_COLS:
+            vals = list(data.get((t, metric), {}).values())
+            line.append(summary(vals) if vals else "-")
+        num = data.get((t, "sessions_per_s"), {})
+        den = data.get((ref, "sessions_per_s"), {})
+        ratios = [num[k] / den[k] for k in num if k in den and den[k] > 0]
+        line.append(summary(ratios) if ratios else "-")
+        # same-round difference of CPU per session against the bare service
+        # ("s+NAME": against the bare service with a static user)
+        base = "static" if t.startswith("s+") else "bare"
+        mine = data.get((t, "cpu_ms"), {})
+        bare = data.get((base, "cpu_ms"), {})
+        diffs = [mine[k] - bare[k] for k in mine if k in bare]
+        line.append(summary(diffs) if diffs and t != "bare" else "")
+        line.append(exposure.get(t, ""))
+        table.append(line)
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    print("ftprelay under systemd in nspawn: %s sessions per target and round, "
+          "median [min-max] over %s round(s)"
+          % (params.get("sessions_n", "?"), params.get("rounds", "?")))
+    print("%s; %s; %s cores; load average at start %s, at end %s; %s s"
+          % (params.get("ftprelay_version", "?"), params.get("systemd", "?"),
+             params.get("cores", "?"), params.get("load_start", "?"),
+             params.get("load_end", "?"), params.get("duration_s", "?")))
+    print("CPU = everything in the container (cgroup %s); host = /proc/stat, "
+          "other users included" % params.get("cgroup", "?"))
+    for i, r in enumerate(table):
+        print("  ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j])
+                        for j, c in enumerate(r)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
 def main():
     if len(sys.argv) < 2:
-        die("usage: ftpbench.py freeport|sessions|churn|hold|report ...")
+        die("usage: ftpbench.py freeport|sessions|churn|hold|report|sdreport ...")
     cmds = {"freeport": cmd_freeport, "sessions": cmd_sessions, "churn": cmd_churn,
-            "hold": cmd_hold, "report": cmd_report}
+            "hold": cmd_hold, "report": cmd_report,
+            "sdreport": cmd_sdreport}
     f = cmds.get(sys.argv[1])
     if f is None:
         die("unknown subcommand %s" % sys.argv[1])
