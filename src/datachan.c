@@ -251,7 +251,7 @@ void dc_fail(struct session *s, const char *fmt, ...)
 	va_end(ap);
 	s->pasv_proven = 0; /* the next one waits for the origin again */
 	if (!s->dc.answered) {
-		sess_reply(s, "%s", line);
+		ctl_reply(s, "%s", line);
 	} else if (line[0] == '4' || line[0] == '5') {
 		snprintf(s->dc_refusal, sizeof(s->dc_refusal), "%s", line);
 	} else {
@@ -373,7 +373,7 @@ static void dc_answer(struct session *s)
 		break;
 	}
 	if (n > 0 && out_put(&s->to_client, line, (size_t)n) == 0)
-		s->last_code = sess_code(line);
+		s->last_code = ctl_code(line);
 }
 
 /* Both sides are arranged: the transfer command may go to the origin. */
@@ -567,13 +567,13 @@ static void dc_setup(struct session *s, enum proto_cmd cmd)
 		if (s->dc.lfd[RELAY_CLIENT] < 0) {
 			log_msg(LOG_WARNING, "no passive port free in %u-%u: %s",
 				cf->pasv_lo, cf->pasv_hi, strerror(errno));
-			sess_reply(s, "425 No passive port available; try again later.");
+			ctl_reply(s, "425 No passive port available; try again later.");
 			dc_close(s);
 			return;
 		}
 	}
 	if (dc_ask_origin(s) < 0) {
-		sess_reply(s, "425 No data port available; try again later.");
+		ctl_reply(s, "425 No data port available; try again later.");
 		dc_close(s);
 		return;
 	}
@@ -599,33 +599,33 @@ void dc_passive(struct session *s, enum proto_cmd cmd, const char *arg,
 		if (arglen == 3 && strncasecmp(arg, "ALL", 3) == 0) {
 			/* RFC 2428: from now on only EPSV sets up data. */
 			s->epsv_all = 1;
-			sess_reply(s, "200 EPSV ALL ok.");
+			ctl_reply(s, "200 EPSV ALL ok.");
 			return;
 		}
 		if (arglen != 1 || (arg[0] != '1' && arg[0] != '2')) {
-			sess_reply(s, "501 Syntax error in EPSV argument.");
+			ctl_reply(s, "501 Syntax error in EPSV argument.");
 			return;
 		}
 		if ((arg[0] == '1' && fam != AF_INET) ||
 		    (arg[0] == '2' && fam != AF_INET6)) {
-			sess_reply(s, "522 Network protocol not supported, use (%d)",
+			ctl_reply(s, "522 Network protocol not supported, use (%d)",
 				   fam == AF_INET6 ? 2 : 1);
 			return;
 		}
 	}
 	if (cmd == CMD_PASV) {
 		if (s->epsv_all) {
-			sess_reply(s, "500 PASV not allowed after EPSV ALL.");
+			ctl_reply(s, "500 PASV not allowed after EPSV ALL.");
 			return;
 		}
 		if (net_ipv4(cf->has_pasv_address ? &cf->pasv_address :
 			     &s->su->client_local, v4) < 0) {
-			sess_reply(s, "425 PASV cannot name an IPv6 address; use EPSV.");
+			ctl_reply(s, "425 PASV cannot name an IPv6 address; use EPSV.");
 			return;
 		}
 	}
 	if (fam != AF_INET && fam != AF_INET6) {
-		sess_reply(s, "425 Cannot open a data listener for this client.");
+		ctl_reply(s, "425 Cannot open a data listener for this client.");
 		return;
 	}
 	dc_close(s);
@@ -645,7 +645,7 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 	uint16_t port;
 
 	if (s->epsv_all) {
-		sess_reply(s, "500 %s not allowed after EPSV ALL.", name);
+		ctl_reply(s, "500 %s not allowed after EPSV ALL.", name);
 		return;
 	}
 	if (cmd == CMD_PORT) {
@@ -653,11 +653,11 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 		char text[INET_ADDRSTRLEN];
 
 		if (proto_parse_port(arg, arglen, v4, &port) < 0) {
-			sess_reply(s, "501 Syntax error in PORT argument.");
+			ctl_reply(s, "501 Syntax error in PORT argument.");
 			return;
 		}
 		if (fam != AF_INET) {
-			sess_reply(s, "522 Network protocol not supported, use (2)");
+			ctl_reply(s, "522 Network protocol not supported, use (2)");
 			return;
 		}
 		snprintf(text, sizeof(text), "%u.%u.%u.%u", v4[0], v4[1], v4[2], v4[3]);
@@ -669,7 +669,7 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 		r = proto_parse_eprt(arg, arglen, &proto, text, sizeof(text), &port);
 		if (r == -2 || (r == 0 && proto != (fam == AF_INET6 ? 2 : 1))) {
 			/* RFC 2428: name the protocol this connection can use. */
-			sess_reply(s, "522 Network protocol not supported, use (%d)",
+			ctl_reply(s, "522 Network protocol not supported, use (%d)",
 				   fam == AF_INET6 ? 2 : 1);
 			return;
 		}
@@ -679,7 +679,7 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 		if (r < 0 || net_parse_literal(text, &target) < 0 ||
 		    net_family(&target) != target.ss.ss_family ||
 		    net_family(&target) != (proto == 2 ? AF_INET6 : AF_INET)) {
-			sess_reply(s, "501 Syntax error in EPRT argument.");
+			ctl_reply(s, "501 Syntax error in EPRT argument.");
 			return;
 		}
 	}
@@ -689,13 +689,13 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 	if (!net_same_host(&target, &s->su->client_peer)) {
 		log_msg(LOG_WARNING, "%s to %s refused: not the client's address",
 			name, net_addr_str(&target, who, sizeof(who)));
-		sess_reply(s, "500 Illegal %s command: the address must be your own.",
+		ctl_reply(s, "500 Illegal %s command: the address must be your own.",
 			   name);
 		return;
 	}
 	if (port < 1024) {
 		log_msg(LOG_WARNING, "%s to privileged port %u refused", name, port);
-		sess_reply(s, "500 Illegal %s command: the port must be 1024 or above.",
+		ctl_reply(s, "500 Illegal %s command: the port must be 1024 or above.",
 			   name);
 		return;
 	}

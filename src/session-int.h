@@ -1,12 +1,14 @@
 /* session-int.h - what session.c (the control channel and the loop) and
  * datachan.c (the data channel) share: the state of the session, and the
- * few functions each calls in the other.  Nothing else includes it. */
+ * few functions each calls in the other (session.c drives datachan.c;
+ * both reply through ctrl.c).  Nothing else includes it. */
 #ifndef FTPR_SESSION_INT_H
 #define FTPR_SESSION_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctrl.h"
 #include "defs.h"
 #include "ftpproto.h"
 #include "linebuf.h"
@@ -22,28 +24,12 @@
 typedef int64_t msec_t;
 #define SESS_MS(seconds) ((msec_t)(seconds) * 1000)
 
-enum pend {
-	PEND_NONE = -1,
-	PEND_GREETING,  /* the origin's 220 */
-	PEND_FORWARDED, /* a client command relayed as is */
-	PEND_TRANSFER,  /* RETR, STOR, LIST, ...: 1xx, data, then 2xx */
-	PEND_EPSV,      /* our own EPSV to the origin */
-	PEND_PASV,      /* our own PASV to the origin */
-	PEND_EPRT,      /* our own EPRT to the origin (active towards it) */
-	PEND_PORT,      /* our own PORT to the origin */
-};
-
 enum dc_state {
 	DC_NONE,
 	DC_ASKED,      /* our EPSV/PASV/EPRT/PORT is at the origin */
 	DC_CONNECTING, /* connecting to the origin's data port */
 	DC_READY,      /* the client has its 227/229/200 */
 	DC_TRANSFER,   /* a transfer command went to the origin */
-};
-
-struct outbuf {
-	char data[FTPR_CTRL_OUT_MAX];
-	size_t len;
 };
 
 /* One data channel; arrays are indexed by side, RELAY_CLIENT or
@@ -129,13 +115,6 @@ struct session {
 
 /* session.c */
 msec_t sess_now(void);
-/* One reply of our own to the client. */
-void sess_reply(struct session *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* The reply code at the start of line, or -1. */
-int sess_code(const char *line);
-int out_put(struct outbuf *o, const char *p, size_t n);
-void pend_push(struct session *s, enum pend p);
 
 /* xfer.c: transfer records (xferlog, and a log line with fields).  Every
  * client command, before it is handled; then the end of the transfer,

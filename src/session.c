@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/select.h>
@@ -51,42 +50,7 @@ static void sess_on_signal(int sig)
 	sess_signal = sig;
 }
 
-/* ---- output queues ---------------------------------------------------- */
-
-static size_t out_room(const struct outbuf *o)
-{
-	return sizeof(o->data) - o->len;
-}
-
-int out_put(struct outbuf *o, const char *p, size_t n)
-{
-	if (n > out_room(o))
-		return -1;
-	memcpy(o->data + o->len, p, n);
-	o->len += n;
-	return 0;
-}
-
-static int out_line(struct outbuf *o, const char *p, size_t n)
-{
-	if (n + 2 > out_room(o))
-		return -1;
-	out_put(o, p, n);
-	out_put(o, "\r\n", 2);
-	return 0;
-}
-
-/* Write what the peer accepts; -1 when the peer is gone. */
-static int out_flush(struct outbuf *o, int fd)
-{
-	ssize_t n = write(fd, o->data, o->len);
-
-	if (n < 0)
-		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-	memmove(o->data, o->data + n, o->len - (size_t)n);
-	o->len -= (size_t)n;
-	return 0;
-}
+/* ---- output ---------------------------------------------------------- */
 
 /* Flush the client's queue; -1 when the client is gone (the session ends
  * quietly: nobody is left to tell). */
@@ -99,64 +63,16 @@ static int sess_flush_client(struct session *s)
 	return -1;
 }
 
-int sess_code(const char *line)
-{
-	if (line[0] < '1' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
-	    line[2] < '0' || line[2] > '9')
-		return -1;
-	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-}
-
-void sess_reply(struct session *s, const char *fmt, ...)
-{
-	char line[SESS_REPLY_ROOM];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 3)
-		n = (int)sizeof(line) - 3;
-	if (out_line(&s->to_client, line, (size_t)n) < 0)
-		log_msg(LOG_WARNING, "client is not reading; reply dropped");
-	s->last_code = sess_code(line);
-}
-
 /* Stop relaying; tell the client why (if anything), flush, then exit. */
 static void sess_end(struct session *s, int exit_code, const char *reply)
 {
 	if (s->ending)
 		return;
 	if (reply != NULL)
-		sess_reply(s, "%s", reply);
+		ctl_reply(s, "%s", reply);
 	s->ending = 1;
 	s->exit_code = exit_code;
 	s->end_deadline = sess_now() + SESS_FLUSH_MS;
-}
-
-/* ---- pending replies -------------------------------------------------- */
-
-static enum pend pend_head(const struct session *s)
-{
-	return s->pend_n > 0 ? s->pend[s->pend_head] : PEND_NONE;
-}
-
-void pend_push(struct session *s, enum pend p)
-{
-	/* Callers check pend_n < SESS_PENDING_MAX first. */
-	s->pend[(s->pend_head + s->pend_n) % SESS_PENDING_MAX] = p;
-	s->pend_n++;
-}
-
-static void pend_pop(struct session *s)
-{
-	if (s->pend_n == 0)
-		return;
-	s->pend_head = (s->pend_head + 1) % SESS_PENDING_MAX;
-	s->pend_n--;
 }
 
 /* ---- client commands -------------------------------------------------- */
@@ -227,7 +143,7 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 	case CMD_AUTH:
 		/* A TLS control channel could not be read, and so not
 		 * rewritten: clients fall back to plain FTP on this. */
-		sess_reply(s, "534 AUTH is not supported by this proxy; "
+		ctl_reply(s, "534 AUTH is not supported by this proxy; "
 			   "continue without TLS.");
 		return;
 	case CMD_ABOR:
@@ -241,9 +157,9 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 		 * connect out on its own (active mode by default). */
 		if (s->dc.state != DC_READY) {
 			if (s->dc_refusal[0] != '\0')
-				sess_reply(s, "%s", s->dc_refusal);
+				ctl_reply(s, "%s", s->dc_refusal);
 			else
-				sess_reply(s, "425 Use PASV, EPSV, PORT or EPRT first.");
+				ctl_reply(s, "425 Use PASV, EPSV, PORT or EPRT first.");
 			s->dc_refusal[0] = '\0';
 			return;
 		}
@@ -296,13 +212,13 @@ static void sess_client_lines(struct session *s)
 		if (st == LB_OVERLONG) {
 			log_msg(LOG_WARNING, "command line over %d bytes (Telnet-"
 				"escaped) refused", FTPR_LINE_MAX);
-			sess_reply(s, "500 Command line too long (limit %d bytes).",
+			ctl_reply(s, "500 Command line too long (limit %d bytes).",
 				   FTPR_LINE_MAX);
 			continue;
 		}
 		if (st == LB_NUL) {
 			log_msg(LOG_WARNING, "command line with a NUL byte refused");
-			sess_reply(s, "500 Command line contains a NUL byte.");
+			ctl_reply(s, "500 Command line contains a NUL byte.");
 			continue;
 		}
 		cmd = proto_command(line, len, &arg, &arglen);
@@ -310,7 +226,7 @@ static void sess_client_lines(struct session *s)
 			lb_consume(&s->cl);
 			log_msg(LOG_WARNING, "malformed command line refused "
 				"(verb not letters only, or a bare CR)");
-			sess_reply(s, "500 Syntax error, command unrecognized.");
+			ctl_reply(s, "500 Syntax error, command unrecognized.");
 			if (++s->bad_lines >= FTPR_BAD_LINES_MAX) {
 				log_msg(LOG_WARNING, "%u invalid command lines in a row: "
 					"closing", s->bad_lines);
@@ -351,7 +267,7 @@ static int sess_reply_unfit(struct session *s, enum pend head,
 		return 0;
 	log_msg(LOG_WARNING, "origin answered a relayed command with %d; "
 		"refused: %.*s", code, (int)(len < 80 ? len : 80), line);
-	sess_reply(s, "500 Origin sent an invalid reply.");
+	ctl_reply(s, "500 Origin sent an invalid reply.");
 	return 1;
 }
 
@@ -389,13 +305,13 @@ static void sess_origin_lines(struct session *s)
 			if (line[0] == '2' && s->dc.aborted) {
 				/* We cut the data: "complete" would be a lie. */
 				s->swallow = 1;
-				sess_reply(s, "426 Data connection %s; transfer aborted.",
+				ctl_reply(s, "426 Data connection %s; transfer aborted.",
 					   s->dc.abort_what);
 			} else if (line[0] == '2' && s->dc.prelim && !dc_drained(s)) {
 				s->held = 1;
 				return;
 			}
-			xfer_end(s, sess_code(line));
+			xfer_end(s, ctl_code(line));
 			dc_transfer_end(s);
 		}
 		if (!injected && !s->swallow && len + 2 > out_room(&s->to_client)) {
@@ -477,7 +393,7 @@ static void sess_timers(struct session *s, msec_t now)
 	if (!dc_transfer_running(s) &&
 	    now >= s->last_client + SESS_MS(cf->idle_timeout)) {
 		log_msg(LOG_NOTICE, "idle for %d s: closing", cf->idle_timeout);
-		sess_reply(s, "421 Idle timeout (%d seconds): closing control "
+		ctl_reply(s, "421 Idle timeout (%d seconds): closing control "
 			   "connection.", cf->idle_timeout);
 		sess_end(s, FTPR_EXIT_OK, NULL);
 	}
