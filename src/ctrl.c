@@ -7,11 +7,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "ctrl.h"
 #include "log.h"
 #include "session-int.h"
+#include "xport.h"
 
 size_t out_room(const struct outbuf *o)
 {
@@ -36,14 +37,18 @@ int out_line(struct outbuf *o, const char *p, size_t n)
 	return 0;
 }
 
-int out_flush(struct outbuf *o, int fd)
+int out_flush(struct outbuf *o, struct xport *x)
 {
-	ssize_t n = write(fd, o->data, o->len);
+	ssize_t n = o->len > 0 ? xp_write(x, o->data, o->len) : 0;
 
 	if (n < 0)
 		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
 	memmove(o->data, o->data + n, o->len - (size_t)n);
 	o->len -= (size_t)n;
+	/* A reply that starts TLS (234) goes out in clear; the handshake
+	 * starts right after its last byte, before anything else is read. */
+	if (o->len == 0 && xp_armed(x) && xp_start(x) < 0)
+		return -1;
 	return 0;
 }
 
@@ -71,6 +76,28 @@ void ctl_reply(struct session *s, const char *fmt, ...)
 	if (out_line(&s->to_client, line, (size_t)n) < 0)
 		log_msg(LOG_WARNING, "client is not reading; reply dropped");
 	s->last_code = ctl_code(line);
+}
+
+void ctl_end(struct session *s, int exit_code, const char *reply)
+{
+	struct timespec ts;
+
+	if (s->ending)
+		return;
+	if (reply != NULL)
+		ctl_reply(s, "%s", reply);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->ending = 1;
+	s->exit_code = exit_code;
+	s->end_deadline = (msec_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+			  SESS_FLUSH_MS;
+}
+
+int pend_ours(enum pend p)
+{
+	return p == PEND_EPSV || p == PEND_PASV || p == PEND_EPRT ||
+	       p == PEND_PORT || p == PEND_AUTH || p == PEND_PBSZ ||
+	       p == PEND_PROT;
 }
 
 enum pend pend_head(const struct session *s)

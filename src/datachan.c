@@ -54,6 +54,7 @@ void dc_close(struct session *s)
 	dc->refused_logged = 0;
 	relay_close_pipes(&dc->relay);
 	for (int side = 0; side < 2; side++) {
+		xp_free(&dc->dx[side]);
 		if (dc->lfd[side] >= 0)
 			close(dc->lfd[side]);
 		if (dc->pending[side] >= 0)
@@ -89,6 +90,12 @@ int dc_drained(struct session *s)
 	if (dc->relay.fd[RELAY_CLIENT] < 0 || !relay_dir_done(&dc->relay, RELAY_ORIGIN))
 		return 0;
 	q = net_unacked(dc->relay.fd[RELAY_CLIENT]);
+	/* A TLS client that closed before our close_notify reached it
+	 * resets the connection; every byte of data was handed over before,
+	 * and the reset is its close (as in dc_relay_failed()). */
+	if (q > 0 && dc->relay.xp[RELAY_CLIENT] != NULL &&
+	    net_closed(dc->relay.fd[RELAY_CLIENT]))
+		return 1;
 	if (q > 0) {
 		if (q != dc->unacked) {
 			dc->unacked = q;
@@ -173,12 +180,18 @@ void dc_relay_failed(struct session *s, int err)
 		dc->delivered = 1;
 		return;
 	}
-	if (err == ECONNRESET || err == EPIPE)
+	if (dc->dx[side].truncated)
+		snprintf(what, sizeof(what), "ended by the %s without TLS "
+			 "close_notify", dc_side_name(side));
+	else if (err == EACCES)
+		snprintf(what, sizeof(what), "refused: not this session's TLS");
+	else if (err == ECONNRESET || err == EPIPE)
 		snprintf(what, sizeof(what), "reset by the %s", dc_side_name(side));
 	else
 		snprintf(what, sizeof(what), "failed on the %s's side",
 			 dc_side_name(side));
-	dc_abort(s, what, strerror(err));
+	dc_abort(s, what, xp_is_tls(&dc->dx[side]) ? xp_error(&dc->dx[side]) :
+		 strerror(err));
 }
 
 /* The data channel's deadlines: connections being made, a transfer
@@ -234,6 +247,9 @@ msec_t dc_next_deadline(const struct session *s, msec_t next)
 		DC_NEXT(dc->ready_deadline);
 	if (dc->refused > 0)
 		DC_NEXT(dc->refused_next_log);
+	/* Decrypted bytes wait inside TLS where select() cannot see them. */
+	if (dc_transfer_running(s) && relay_pending(&dc->relay))
+		next = 0;
 #undef DC_NEXT
 	return next;
 }
@@ -443,6 +459,26 @@ void dc_origin_answered(struct session *s, enum pend kind, int code)
 	s->pasv_proven = 1;
 }
 
+/* Side's data connection fd is up: hand it to the relay, over TLS
+ * where that leg speaks it (ftps.c).  -1 when TLS cannot start. */
+static int dc_attach(struct session *s, int side, int fd)
+{
+	struct datachan *dc = &s->dc;
+	int tls = ftps_data(s, side, &dc->dx[side], fd);
+
+	if (tls < 0) {
+		close(fd);
+		return -1;
+	}
+	dc->relay.fd[side] = fd;
+	dc->relay.xp[side] = tls ? &dc->dx[side] : NULL;
+	/* TLS bytes go through the buffers, both ways: splice() cannot
+	 * encrypt or decrypt. */
+	if (tls)
+		dc->relay.dir[0].nosplice = dc->relay.dir[1].nosplice = 1;
+	return 0;
+}
+
 /* A data connection we started is up, or failed. */
 void dc_connected(struct session *s, int side)
 {
@@ -470,7 +506,10 @@ void dc_connected(struct session *s, int side)
 		}
 		return;
 	}
-	dc->relay.fd[side] = fd;
+	if (dc_attach(s, side, fd) < 0) {
+		dc_fail(s, "425 Cannot start TLS on the data connection.");
+		return;
+	}
 	dc->last_progress = sess_now();
 	if (dc->state == DC_CONNECTING)
 		dc_ready(s);
@@ -519,9 +558,15 @@ void dc_accept(struct session *s, int side)
 		close(fd);
 		return;
 	}
-	dc->relay.fd[side] = fd;
 	close(dc->lfd[side]);
 	dc->lfd[side] = -1;
+	if (dc_attach(s, side, fd) < 0) {
+		if (dc->state == DC_TRANSFER)
+			dc_abort(s, "not opened", "TLS cannot start");
+		else
+			dc_fail(s, "425 Cannot start TLS on the data connection.");
+		return;
+	}
 	dc->last_progress = sess_now();
 }
 
@@ -534,6 +579,9 @@ void dc_prelim(struct session *s)
 		return;
 	dc->prelim = 1;
 	dc->last_progress = sess_now();
+	/* The origin accepted the transfer command: its data connection's
+	 * TLS handshake may start (ftps_data()). */
+	dc->dx[RELAY_ORIGIN].hold = 0;
 	/* Active client: only now do we connect to it, from the address it
 	 * reached us at. */
 	if (dc->client_active && dc->relay.fd[RELAY_CLIENT] < 0 &&

@@ -11,13 +11,17 @@
 #include "ctrl.h"
 #include "defs.h"
 #include "ftpproto.h"
+#include "ftps.h"
 #include "linebuf.h"
 #include "net.h"
 #include "relay.h"
 #include "session.h"
 #include "telnet.h"
+#include "xport.h"
 
 #define SESS_PENDING_MAX 32
+/* How long queued replies may take to reach a client when ending. */
+#define SESS_FLUSH_MS 5000
 /* Room kept free in the client's output queue for our own replies. */
 #define SESS_REPLY_ROOM 512
 /* Timers run in milliseconds of CLOCK_MONOTONIC. */
@@ -47,6 +51,7 @@ struct datachan {
 	msec_t deadline[2];          /* ... until then */
 	uint16_t origin_port;        /* from the origin's 227/229; 0 if none */
 	struct relay relay;          /* the connected sockets */
+	struct xport dx[2];          /* their transports, when TLS */
 	int answered;                /* the client has its reply already */
 	int prelim;                  /* the origin said 1xx: data is moving */
 	int aborted;                 /* we cut the data connections */
@@ -76,6 +81,8 @@ struct session {
 	const struct sess_setup *su;
 	const struct conf *cf;
 	int cin, cout, ofd;
+	struct xport cx, ox;    /* the control connections' transports */
+	struct ftps ftps;       /* TLS on either leg (ftps.c) */
 	struct linebuf cl, ol;
 	struct telnet telnet;   /* the client's Telnet state */
 	size_t junk;            /* client bytes since its last valid line */

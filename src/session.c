@@ -25,8 +25,6 @@
 #include "log.h"
 #include "session-int.h"
 
-/* How long queued replies may take to reach a client when ending. */
-#define SESS_FLUSH_MS 5000
 /* How often a held 226 checks whether the client acknowledged its data. */
 #define SESS_DRAIN_POLL_MS 20
 /* How long unread client input is drained before closing, so that our
@@ -56,23 +54,11 @@ static void sess_on_signal(int sig)
  * quietly: nobody is left to tell). */
 static int sess_flush_client(struct session *s)
 {
-	if (out_flush(&s->to_client, s->cout) == 0)
+	if (out_flush(&s->to_client, &s->cx) == 0)
 		return 0;
 	log_msg(LOG_NOTICE, "client control connection: %s", strerror(errno));
 	s->exit_code = FTPR_EXIT_OK;
 	return -1;
-}
-
-/* Stop relaying; tell the client why (if anything), flush, then exit. */
-static void sess_end(struct session *s, int exit_code, const char *reply)
-{
-	if (s->ending)
-		return;
-	if (reply != NULL)
-		ctl_reply(s, "%s", reply);
-	s->ending = 1;
-	s->exit_code = exit_code;
-	s->end_deadline = sess_now() + SESS_FLUSH_MS;
 }
 
 /* ---- client commands -------------------------------------------------- */
@@ -98,7 +84,7 @@ static void sess_abor(struct session *s, const char *line, size_t len)
 	if (dc_transfer_running(s))
 		dc_abort(s, "closed by ABOR", "client sent ABOR");
 	pend_push(s, PEND_FORWARDED);
-	if (s->to_origin.len == 0 &&
+	if (s->to_origin.len == 0 && !xp_is_tls(&s->ox) &&
 	    send(s->ofd, ip_iac, sizeof(ip_iac), MSG_OOB | MSG_NOSIGNAL) ==
 	    (ssize_t)sizeof(ip_iac)) {
 		out_put(&s->to_origin, "\xf2", 1); /* DM: the urgent mark */
@@ -114,7 +100,8 @@ static void sess_abor(struct session *s, const char *line, size_t len)
 static int sess_cmd_serialises(enum proto_cmd cmd)
 {
 	return cmd == CMD_PASV || cmd == CMD_EPSV || cmd == CMD_PORT ||
-	       cmd == CMD_EPRT || proto_cmd_is_transfer(cmd);
+	       cmd == CMD_EPRT || proto_cmd_is_transfer(cmd) ||
+	       ftps_serialises(cmd);
 }
 
 static void sess_command(struct session *s, enum proto_cmd cmd,
@@ -122,6 +109,8 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 			 size_t arglen)
 {
 	xfer_command(s, cmd, line, len, arg, arglen);
+	if (ftps_command(s, cmd, arg, arglen))
+		return;
 	switch (cmd) {
 	case CMD_PASV:
 	case CMD_EPSV:
@@ -140,12 +129,6 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 	case CMD_REIN:
 		s->pasv_proven = 0;
 		break;
-	case CMD_AUTH:
-		/* A TLS control channel could not be read, and so not
-		 * rewritten: clients fall back to plain FTP on this. */
-		ctl_reply(s, "534 AUTH is not supported by this proxy; "
-			   "continue without TLS.");
-		return;
 	case CMD_ABOR:
 		sess_abor(s, line, len);
 		return;
@@ -186,7 +169,8 @@ static void sess_client_lines(struct session *s)
 		if (out_room(&s->to_origin) < 2 * FTPR_LINE_MAX + 16 ||
 		    out_room(&s->to_client) < SESS_REPLY_ROOM ||
 		    s->pend_n >= SESS_PENDING_MAX - 1 ||
-		    s->dc.state == DC_ASKED || s->dc.state == DC_CONNECTING) {
+		    s->dc.state == DC_ASKED || s->dc.state == DC_CONNECTING ||
+		    ftps_blocks(s)) {
 			s->client_blocked = 1;
 			return;
 		}
@@ -204,7 +188,7 @@ static void sess_client_lines(struct session *s)
 		if (st != LB_LINE && ++s->bad_lines >= FTPR_BAD_LINES_MAX) {
 			log_msg(LOG_WARNING, "%u invalid command lines in a row: closing",
 				s->bad_lines);
-			sess_end(s, FTPR_EXIT_OK, "421 Too many invalid commands; closing.");
+			ctl_end(s, FTPR_EXIT_OK, "421 Too many invalid commands; closing.");
 			return;
 		}
 		if (st == LB_LINE)
@@ -230,7 +214,7 @@ static void sess_client_lines(struct session *s)
 			if (++s->bad_lines >= FTPR_BAD_LINES_MAX) {
 				log_msg(LOG_WARNING, "%u invalid command lines in a row: "
 					"closing", s->bad_lines);
-				sess_end(s, FTPR_EXIT_OK,
+				ctl_end(s, FTPR_EXIT_OK,
 					 "421 Too many invalid commands; closing.");
 				return;
 			}
@@ -281,8 +265,7 @@ static void sess_origin_lines(struct session *s)
 	s->held = 0;
 	while (!s->ending) {
 		enum pend head = pend_head(s);
-		int injected = head == PEND_EPSV || head == PEND_PASV ||
-			       head == PEND_EPRT || head == PEND_PORT;
+		int injected = pend_ours(head);
 		enum proto_line r;
 
 		st = lb_peek(&s->ol, &line, &len);
@@ -291,7 +274,7 @@ static void sess_origin_lines(struct session *s)
 		if (st != LB_LINE) {
 			log_msg(LOG_ERR, "origin sent an %s reply line; ending session",
 				st == LB_NUL ? "NUL-containing" : "overlong");
-			sess_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
+			ctl_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
 			return;
 		}
 		if (proto_reply_bare_cr((char *)line, len) > 0 && !s->origin_cr_seen) {
@@ -324,7 +307,7 @@ static void sess_origin_lines(struct session *s)
 		if (r == PROTO_LINE_BAD) {
 			log_msg(LOG_ERR, "origin sent a line that is not a reply: %.*s",
 				(int)(len < 60 ? len : 60), line);
-			sess_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
+			ctl_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
 			return;
 		}
 		if (first && !injected && sess_reply_unfit(s, head, line, len))
@@ -339,7 +322,9 @@ static void sess_origin_lines(struct session *s)
 					s->dc.origin_port = port;
 			snprintf(s->injected_text, sizeof(s->injected_text), "%.*s",
 				 (int)len, line);
-		} else if (!s->swallow) {
+		} else if (!s->swallow &&
+			   !(head == PEND_FEAT &&
+			     ftps_feat_line(s, line, len, r == PROTO_LINE_LAST))) {
 			out_line(&s->to_client, line, len);
 		}
 		lb_consume(&s->ol);
@@ -364,6 +349,7 @@ static void sess_origin_lines(struct session *s)
 		pend_pop(s);
 		if (injected)
 			dc_origin_answered(s, head, code);
+		ftps_origin_reply(s, head, code);
 	}
 }
 
@@ -378,24 +364,25 @@ static void sess_timers(struct session *s, msec_t now)
 		return;
 	if (sess_signal != 0) {
 		log_msg(LOG_NOTICE, "signal %d: ending session", (int)sess_signal);
-		sess_end(s, FTPR_EXIT_OK, "421 Service shutting down.");
+		ctl_end(s, FTPR_EXIT_OK, "421 Service shutting down.");
 		return;
 	}
 	if (pend_head(s) == PEND_GREETING && now >= s->greet_deadline) {
 		log_msg(LOG_ERR, "origin sent no greeting within %d s",
 			cf->connect_timeout);
-		sess_end(s, FTPR_EXIT_TEMP,
+		ctl_end(s, FTPR_EXIT_TEMP,
 			 "421 Origin did not answer; try again later.");
 		return;
 	}
 	dc_timers(s, now);
+	ftps_timers(s, now);
 	/* The idle timer never runs while a transfer moves data. */
 	if (!dc_transfer_running(s) &&
 	    now >= s->last_client + SESS_MS(cf->idle_timeout)) {
 		log_msg(LOG_NOTICE, "idle for %d s: closing", cf->idle_timeout);
 		ctl_reply(s, "421 Idle timeout (%d seconds): closing control "
 			   "connection.", cf->idle_timeout);
-		sess_end(s, FTPR_EXIT_OK, NULL);
+		ctl_end(s, FTPR_EXIT_OK, NULL);
 	}
 }
 
@@ -413,6 +400,7 @@ static msec_t sess_next_wakeup(const struct session *s, msec_t now)
 	if (pend_head(s) == PEND_GREETING)
 		SESS_NEXT(s->greet_deadline);
 	next = dc_next_deadline(s, next);
+	next = ftps_next_deadline(s, now, next);
 	if (!dc_transfer_running(s))
 		SESS_NEXT(s->last_client + SESS_MS(s->cf->idle_timeout));
 	if (s->held && s->drain_poll)
@@ -439,21 +427,21 @@ static int sess_read_client(struct session *s)
 	unsigned char *tail = (unsigned char *)lb_tail(&s->cl);
 	unsigned char answer[48];
 	size_t alen = 0, kept;
-	ssize_t n = read(s->cin, tail, lb_room(&s->cl));
+	ssize_t n = xp_read(&s->cx, tail, lb_room(&s->cl));
 
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return 0;
 		if (n < 0)
 			log_msg(LOG_NOTICE, "client control connection: %s",
-				strerror(errno));
+				xp_error(&s->cx));
 		return 1;
 	}
-	if (s->client_bytes == 0 && tail[0] == 0x16) {
+	if (s->client_bytes == 0 && tail[0] == 0x16 && !xp_is_tls(&s->cx)) {
 		/* SECURITY/clarity: a TLS ClientHello (implicit FTPS) on
 		 * the plain port; it will never form a line. */
 		log_msg(LOG_WARNING, "client started a TLS handshake: closing");
-		sess_end(s, FTPR_EXIT_OK, "421 TLS is not supported on this port; "
+		ctl_end(s, FTPR_EXIT_OK, "421 TLS is not supported on this port; "
 			 "use plain FTP.");
 		return 0;
 	}
@@ -474,15 +462,15 @@ static int sess_read_client(struct session *s)
 	if (s->junk > FTPR_JUNK_MAX) {
 		log_msg(LOG_WARNING, "%zu bytes without a valid command line: closing",
 			s->junk);
-		sess_end(s, FTPR_EXIT_OK, "421 Command line too long; closing.");
+		ctl_end(s, FTPR_EXIT_OK, "421 Command line too long; closing.");
 	}
 	return 0;
 }
 
 /* Read into a line buffer; returns 0, or 1 at end of file or error. */
-static int sess_read_lines(int fd, struct linebuf *lb, const char *who)
+static int sess_read_lines(struct xport *x, struct linebuf *lb, const char *who)
 {
-	ssize_t n = read(fd, lb_tail(lb), lb_room(lb));
+	ssize_t n = xp_read(x, lb_tail(lb), lb_room(lb));
 
 	if (n > 0) {
 		lb_commit(lb, (size_t)n);
@@ -491,7 +479,7 @@ static int sess_read_lines(int fd, struct linebuf *lb, const char *who)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n < 0)
-		log_msg(LOG_NOTICE, "%s control connection: %s", who, strerror(errno));
+		log_msg(LOG_NOTICE, "%s control connection: %s", who, xp_error(x));
 	return 1;
 }
 
@@ -507,6 +495,8 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 	s->ofd = su->origin;
 	lb_init(&s->cl, s->clbuf, sizeof(s->clbuf), FTPR_LINE_MAX);
 	lb_init(&s->ol, s->olbuf, sizeof(s->olbuf), FTPR_REPLY_LINE_MAX);
+	xp_plain(&s->cx, s->cin, s->cout);
+	xp_plain(&s->ox, s->ofd, s->ofd);
 	dc_init(s);
 	s->last_client = sess_now();
 	s->greet_deadline = s->last_client + SESS_MS(s->cf->connect_timeout);
@@ -523,6 +513,7 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 		 * does) stays in the byte stream instead of being lost. */
 		(void)setsockopt(s->cin, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
 	}
+	ftps_init(s);
 }
 
 /* Decide whether the session is over; 1 to leave the loop. */
@@ -530,10 +521,10 @@ static int sess_check_end(struct session *s, msec_t now)
 {
 	if (!s->ending && s->origin_eof && !s->held && !s->origin_blocked) {
 		if (s->last_code == 221 || s->last_code == 421) {
-			sess_end(s, FTPR_EXIT_OK, NULL);
+			ctl_end(s, FTPR_EXIT_OK, NULL);
 		} else {
 			log_msg(LOG_WARNING, "origin closed the control connection");
-			sess_end(s, FTPR_EXIT_TEMP,
+			ctl_end(s, FTPR_EXIT_TEMP,
 				 "421 Origin closed the connection.");
 		}
 	}
@@ -547,7 +538,7 @@ static int sess_check_end(struct session *s, msec_t now)
 		/* After 221 the client closing first is the normal end. */
 		if (s->last_code != 221)
 			log_msg(LOG_INFO, "client closed the control connection");
-		sess_end(s, FTPR_EXIT_OK, NULL);
+		ctl_end(s, FTPR_EXIT_OK, NULL);
 		return 1;
 	}
 	return 0;
@@ -565,7 +556,8 @@ static void sess_linger(struct session *s)
 
 	if (s->client_eof)
 		return;
-	(void)shutdown(s->cout, SHUT_WR);
+	if (xp_shutdown(&s->cx) < 0)
+		(void)shutdown(s->cout, SHUT_WR);
 	for (msec_t now = sess_now(); now < end; now = sess_now()) {
 		struct timespec ts = { 0, (long)(end - now) * 1000000 };
 		fd_set rd;
@@ -630,7 +622,7 @@ int sess_run(const struct sess_setup *su)
 		if (s->to_client.len > 0 && sess_flush_client(s) < 0)
 			break;
 		if (!s->ending && s->to_origin.len > 0 && !s->origin_eof &&
-		    out_flush(&s->to_origin, s->ofd) < 0)
+		    out_flush(&s->to_origin, &s->ox) < 0)
 			s->origin_eof = 1;
 		if (sess_check_end(s, now))
 			break;
@@ -638,15 +630,12 @@ int sess_run(const struct sess_setup *su)
 
 		FD_ZERO(&rd);
 		FD_ZERO(&wr);
-		if (s->to_client.len > 0)
-			fdset_add(s->cout, &wr, &maxfd);
+		xp_fdset(&s->cx, !s->ending && !s->client_eof && lb_room(&s->cl) > 0,
+			 s->to_client.len > 0, &rd, &wr, &maxfd);
 		if (!s->ending) {
-			if (!s->client_eof && lb_room(&s->cl) > 0)
-				fdset_add(s->cin, &rd, &maxfd);
-			if (!s->origin_eof && !s->held && lb_room(&s->ol) > 0)
-				fdset_add(s->ofd, &rd, &maxfd);
-			if (s->to_origin.len > 0 && !s->origin_eof)
-				fdset_add(s->ofd, &wr, &maxfd);
+			xp_fdset(&s->ox, !s->origin_eof && !s->held &&
+				 lb_room(&s->ol) > 0, s->to_origin.len > 0 &&
+				 !s->origin_eof, &rd, &wr, &maxfd);
 			for (int side = 0; side < 2; side++) {
 				if (dc->pending[side] >= 0)
 					fdset_add(dc->pending[side], &wr, &maxfd);
@@ -663,24 +652,28 @@ int sess_run(const struct sess_setup *su)
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_ERR, "select: %s", strerror(errno));
-			sess_end(s, FTPR_EXIT_TEMP, NULL);
+			ctl_end(s, FTPR_EXIT_TEMP, NULL);
 			break;
 		}
 		if (n == 0)
 			continue;
 
-		if (FD_ISSET(s->cout, &wr) && sess_flush_client(s) < 0)
+		if (s->to_client.len > 0 && xp_can_write(&s->cx, &rd, &wr) &&
+		    sess_flush_client(s) < 0)
 			break;
 		if (s->ending)
 			continue;
-		if (FD_ISSET(s->cin, &rd) && sess_read_client(s)) {
+		if (!s->client_eof && lb_room(&s->cl) > 0 &&
+		    xp_can_read(&s->cx, &rd, &wr) && sess_read_client(s)) {
 			s->client_eof = 1;
 			s->client_eof_deadline = sess_now() + SESS_FLUSH_MS;
 		}
-		if (FD_ISSET(s->ofd, &rd) &&
-		    sess_read_lines(s->ofd, &s->ol, "origin"))
+		if (!s->origin_eof && !s->held && lb_room(&s->ol) > 0 &&
+		    xp_can_read(&s->ox, &rd, &wr) &&
+		    sess_read_lines(&s->ox, &s->ol, "origin"))
 			s->origin_eof = 1;
-		if (FD_ISSET(s->ofd, &wr) && out_flush(&s->to_origin, s->ofd) < 0)
+		if (!s->origin_eof && xp_can_write(&s->ox, &rd, &wr) &&
+		    out_flush(&s->to_origin, &s->ox) < 0)
 			s->origin_eof = 1;
 		for (int side = 0; side < 2; side++) {
 			if (dc->pending[side] >= 0 && FD_ISSET(dc->pending[side], &wr))
