@@ -358,3 +358,51 @@ except ftplib.error_perm as e:
 	cat "$T/err"
 	[ "$output" = "EXIT SIG31" ]
 }
+
+# hostile_tls_start [OPTIONS]: tests/lib/hostile_origin.py with implicit
+# TLS (the origin's certificate) on $HOSTILE_PORT.
+hostile_tls_start() {
+	HOSTILE_PORT=$(free_port)
+	start_bg "$T/hostile.out" "$PYTHON" "$TEST_LIB_DIR/hostile_origin.py" \
+		--tls "$C/origin-cert.pem,$C/origin-key.pem" "$@" "$HOSTILE_PORT"
+	wait_listening "$HOSTILE_PORT"
+}
+
+@test "an origin that ends a TLS download without close_notify: the client gets 426, not 226" {
+	hostile_tls_start --truncate
+	RELAY_ORIGIN=127.0.0.1:$HOSTILE_PORT tls_relay_start --origin-tls implicit \
+		--origin-tls-ca "$C/origin-cert.pem"
+	run timeout 60 "$PYTHON" -c '
+import ftplib, sys
+f = ftplib.FTP()
+f.connect("127.0.0.1", int(sys.argv[1]), timeout=20)
+f.login()
+f.voidcmd("TYPE I")
+conn = f.transfercmd("RETR file.bin")
+got = 0
+try:
+    while True:
+        b = conn.recv(65536)
+        if not b:
+            break
+        got += len(b)
+except OSError:
+    pass
+conn.close()
+try:
+    print(f.voidresp()[:3])
+except ftplib.all_errors as e:
+    print(str(e)[:3])
+print(got <= 70536)
+' "$RELAY_PORT"
+	[ "${lines[0]}" = 426 ]
+	[ "${lines[1]}" = True ]
+	grep -q 'without TLS close_notify' "$RELAY_LOG"
+	# The same origin with close_notify: 226, all 70536 bytes.
+	cleanup_processes
+	hostile_tls_start
+	RELAY_ORIGIN=127.0.0.1:$HOSTILE_PORT tls_relay_start --origin-tls implicit \
+		--origin-tls-ca "$C/origin-cert.pem"
+	curl_ftp -o "$T/dl.bin" "$(url file.bin)"
+	[ "$(stat -c %s "$T/dl.bin")" = 70536 ]
+}
