@@ -61,6 +61,16 @@ static int sess_flush_client(struct session *s)
 	return -1;
 }
 
+/* Flush the origin's queue; 1 when the origin is gone (a failed TLS
+ * handshake, its certificate refused, says why here). */
+static int sess_flush_origin(struct session *s)
+{
+	if (out_flush(&s->to_origin, &s->ox) == 0)
+		return 0;
+	log_msg(LOG_NOTICE, "origin control connection: %s", xp_error(&s->ox));
+	return 1;
+}
+
 /* ---- client commands -------------------------------------------------- */
 
 /* Relay a client line to the origin, Telnet-escaped (IAC IAC). */
@@ -622,7 +632,7 @@ int sess_run(const struct sess_setup *su)
 		if (s->to_client.len > 0 && sess_flush_client(s) < 0)
 			break;
 		if (!s->ending && s->to_origin.len > 0 && !s->origin_eof &&
-		    out_flush(&s->to_origin, &s->ox) < 0)
+		    sess_flush_origin(s))
 			s->origin_eof = 1;
 		if (sess_check_end(s, now))
 			break;
@@ -673,7 +683,7 @@ int sess_run(const struct sess_setup *su)
 		    sess_read_lines(&s->ox, &s->ol, "origin"))
 			s->origin_eof = 1;
 		if (!s->origin_eof && xp_can_write(&s->ox, &rd, &wr) &&
-		    out_flush(&s->to_origin, &s->ox) < 0)
+		    sess_flush_origin(s))
 			s->origin_eof = 1;
 		for (int side = 0; side < 2; side++) {
 			if (dc->pending[side] >= 0 && FD_ISSET(dc->pending[side], &wr))
