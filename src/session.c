@@ -706,6 +706,7 @@ int sess_run(const struct sess_setup *su)
 	s->bytes_down += s->dc.relay.dir[RELAY_ORIGIN].bytes;
 	xfer_end(s, 0);
 	dc_close(s);
+	(void)xp_shutdown(&s->ox); /* close_notify, where TLS is on */
 	sess_linger(s);
 	log_msg(LOG_INFO, "session end: %lu transfers, %llu bytes to client, "
 		"%llu bytes from client", s->transfers,

@@ -264,7 +264,11 @@ static struct tls_conn *tlsmod_conn_new(enum tls_role role, int rfd, int wfd)
 		if (role == TLS_CLIENT_CTRL)
 			srv_ctrl = c->ssl;
 		else
-			SSL_set_num_tickets(c->ssl, 1);
+			/* No TLS 1.3 ticket on a data connection: a client
+			 * that uploads never reads it, and closing with it
+			 * unread sends a reset that destroys the end of the
+			 * upload still in our receive queue (curl does). */
+			SSL_set_num_tickets(c->ssl, 0);
 		SSL_set_accept_state(c->ssl);
 		c->want = TLS_WANT_READ;
 	}
@@ -295,8 +299,9 @@ static long tlsmod_result(struct tls_conn *c, int r, const char *op)
 		return 0;
 	case SSL_ERROR_SYSCALL:
 		if (ERR_peek_error() == 0) {
-			if (r == 0 || errno == 0) {
-				/* The peer closed without close_notify. */
+			/* errno was cleared before the call: still 0, the
+			 * socket said end of file. */
+			if (errno == 0) {
 				snprintf(c->err, sizeof(c->err), "%s: the peer "
 					 "closed without TLS close_notify", op);
 				errno = ENODATA;
@@ -342,6 +347,7 @@ static int tlsmod_handshake(struct tls_conn *c)
 	if (c->done)
 		return 1;
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_do_handshake(c->ssl);
 	if (r != 1) {
 		long x = tlsmod_result(c, r, "TLS handshake");
@@ -373,6 +379,7 @@ static long tlsmod_read(struct tls_conn *c, void *buf, size_t n)
 	if (!c->done && tlsmod_handshake(c) < 0)
 		return -1;
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_read_ex(c->ssl, buf, n, &got);
 	if (r == 1)
 		return (long)got;
@@ -387,6 +394,7 @@ static long tlsmod_write(struct tls_conn *c, const void *buf, size_t n)
 	if (!c->done && tlsmod_handshake(c) < 0)
 		return -1;
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_write_ex(c->ssl, buf, n, &put);
 	if (r == 1)
 		return (long)put;
@@ -402,6 +410,7 @@ static int tlsmod_shutdown(struct tls_conn *c)
 		return -1;
 	}
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_shutdown(c->ssl);
 	if (r >= 0)
 		return 0; /* close_notify sent (1: the peer's came too) */

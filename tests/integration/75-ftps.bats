@@ -107,7 +107,7 @@ ftps_py() {
 	grep -q 'TLS with the origin: TLSv1.3' "$RELAY_LOG"
 	# vsftpd saw every login and data connection over TLS, resumed, and
 	# every upload closed with close_notify.
-	! grep -Eq 'SSL shutdown|session reuse required|426' "$ORIGIN_LOG"
+	! grep -Eq 'DATA connection terminated without SSL shutdown|session reuse required|426' "$ORIGIN_LOG"
 	grep -q 'OK UPLOAD.*up-1.3.bin' "$ORIGIN_LOG"
 }
 
@@ -130,7 +130,7 @@ ftps_py() {
 	done
 	grep -q 'TLS with the origin: TLSv1.3' "$T/relay-1.log"
 	grep -q 'TLS with the origin: TLSv1.2' "$T/relay-2.log"
-	! grep -Eq 'SSL shutdown|session reuse required|426' "$ORIGIN_LOG"
+	! grep -Eq 'DATA connection terminated without SSL shutdown|session reuse required|426' "$ORIGIN_LOG"
 }
 
 # tls12_relay ARGS: the relay, with OPENSSL_CONF=$RELAY_ENV when set; its
@@ -405,4 +405,40 @@ print(got <= 70536)
 		--origin-tls-ca "$C/origin-cert.pem"
 	curl_ftp -o "$T/dl.bin" "$(url file.bin)"
 	[ "$(stat -c %s "$T/dl.bin")" = 70536 ]
+}
+
+@test "TLS on both legs in every client data mode (PASV, EPSV, PORT, EPRT over IPv6) with a passive, an active and a client-mode origin" {
+	tls_origin_start
+	make_random_file "$ORIGIN_ROOT/dl.bin" 1
+	make_random_file "$T/up.bin" 1
+	local mode opts sum
+	sum=$(sha256_of "$ORIGIN_ROOT/dl.bin")
+	for mode in passive active client; do
+		tls_relay_start $(client_tls_args optional) --origin-tls explicit \
+			--origin-tls-ca "$C/origin-cert.pem" --origin-data-mode "$mode"
+		# Passive clients: curl, PASV then EPSV.
+		for opts in --disable-epsv --epsv; do
+			ftps_curl "$opts" -o "$T/dl.bin" "$(url dl.bin)" ||
+				fail "download, origin $mode, curl $opts"
+			[ "$(sha256_of "$T/dl.bin")" = "$sum" ]
+			ftps_curl "$opts" -T "$T/up.bin" "$(url upload/up.bin)" ||
+				fail "upload, origin $mode, curl $opts"
+			[ "$(sha256_of "$ORIGIN_ROOT/upload/up.bin")" = "$(sha256_of "$T/up.bin")" ]
+			rm -f "$ORIGIN_ROOT/upload/up.bin" "$T/dl.bin"
+		done
+		# Active clients (curl 7.88 cannot do active FTPS at all):
+		# ftplib, PORT over IPv4 and EPRT over IPv6.
+		for host in 127.0.0.1 ::1; do
+			run ftps_py --ca "$C/relay-cert.pem" --reuse --active --host "$host" \
+				get "$RELAY_PORT" dl.bin
+			[ "$output" = "$sum" ] || fail "active download, origin $mode, $host: $output"
+			run ftps_py --ca "$C/relay-cert.pem" --reuse --active --host "$host" \
+				put "$RELAY_PORT" upload/up.bin "$T/up.bin"
+			[ "$output" = 226 ] || fail "active upload, origin $mode, $host: $output"
+			[ "$(sha256_of "$ORIGIN_ROOT/upload/up.bin")" = "$(sha256_of "$T/up.bin")" ]
+			rm -f "$ORIGIN_ROOT/upload/up.bin"
+		done
+		stop_pid "$RELAY_PID"
+	done
+	! grep -Eq 'DATA connection terminated without SSL shutdown|session reuse required|426' "$ORIGIN_LOG"
 }

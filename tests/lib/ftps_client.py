@@ -3,6 +3,9 @@
 and ssl modules.  Each mode prints what a user would check and exits 0
 when the exchange went as the mode describes, 1 otherwise.
 
+  Options: --ca FILE (trust), --tls12 (TLS 1.2 at most), --reuse,
+  --active (PORT, or EPRT over IPv6), --host ADDR (default 127.0.0.1).
+
   ftps_client.py [--ca FILE] [--tls12] [--reuse] get PORT PATH
         FTP_TLS: AUTH TLS, PROT P, download PATH; prints its sha256.
         --reuse: data connections resume the control session (as curl
@@ -53,10 +56,12 @@ class ReusingFTP_TLS(ftplib.FTP_TLS):
 def login(args, port, reuse=False):
     cls = ReusingFTP_TLS if reuse else ftplib.FTP_TLS
     ftp = cls(context=context(args), timeout=TIMEOUT)
-    ftp.connect("127.0.0.1", port)
+    ftp.connect(args.get("host", "127.0.0.1"), port)
     ftp.auth()
     ftp.login("anonymous", "test@example.com")
     ftp.prot_p()
+    if args.get("active"):
+        ftp.set_pasv(False)
     return ftp
 
 
@@ -173,8 +178,8 @@ def main():
     args = {}
     while argv and argv[0].startswith("--"):
         opt = argv.pop(0)[2:]
-        if opt == "ca":
-            args["ca"] = argv.pop(0)
+        if opt in ("ca", "host"):
+            args[opt] = argv.pop(0)
         else:
             args[opt] = True
     mode, port, rest = argv[0], int(argv[1]), argv[2:]
