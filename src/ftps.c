@@ -7,6 +7,7 @@
  * leg's TLS is its own. */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -292,6 +293,9 @@ static void ftps_log_ready(struct xport *x, int *logged, const char *who)
 		return;
 	*logged = 1;
 	log_msg(LOG_INFO, "TLS with the %s: %s", who, xp_info(x, info, sizeof(info)));
+	/* The handshake's temporary memory back to the system: an idle
+	 * session keeps only what its connections hold. */
+	malloc_trim(0);
 }
 
 void ftps_timers(struct session *s, int64_t now)

@@ -107,7 +107,7 @@ ftps_py() {
 	grep -q 'TLS with the origin: TLSv1.3' "$RELAY_LOG"
 	# vsftpd saw every login and data connection over TLS, resumed, and
 	# every upload closed with close_notify.
-	! grep -Eq 'DATA connection terminated without SSL shutdown|session reuse required|426' "$ORIGIN_LOG"
+	! grep -Eq 'DATA connection terminated without SSL shutdown|session reuse required|"426 ' "$ORIGIN_LOG"
 	grep -q 'OK UPLOAD.*up-1.3.bin' "$ORIGIN_LOG"
 }
 
@@ -130,7 +130,7 @@ ftps_py() {
 	done
 	grep -q 'TLS with the origin: TLSv1.3' "$T/relay-1.log"
 	grep -q 'TLS with the origin: TLSv1.2' "$T/relay-2.log"
-	! grep -Eq 'DATA connection terminated without SSL shutdown|session reuse required|426' "$ORIGIN_LOG"
+	! grep -Eq 'DATA connection terminated without SSL shutdown|session reuse required|"426 ' "$ORIGIN_LOG"
 }
 
 # tls12_relay ARGS: the relay, with OPENSSL_CONF=$RELAY_ENV when set; its
@@ -440,5 +440,34 @@ print(got <= 70536)
 		done
 		stop_pid "$RELAY_PID"
 	done
-	! grep -Eq 'DATA connection terminated without SSL shutdown|session reuse required|426' "$ORIGIN_LOG"
+	! grep -Eq 'DATA connection terminated without SSL shutdown|session reuse required|"426 ' "$ORIGIN_LOG"
+}
+
+@test "--check-config loads the TLS module, certificate and key: a key that does not match, or is missing, is named (exit 100)" {
+	run "$FTPRELAY" --check-config --origin 127.0.0.1 --tls-module "$TLSMOD" \
+		$(client_tls_args required) --origin-tls explicit
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"client-tls = required"* ]]
+	[[ "$output" == *"tls-key = $C/relay-key.pem"* ]]
+	[[ "$output" == *"origin-tls = explicit"* ]]
+	[[ "$output" == *"origin-tls-verify = yes"* ]]
+	run "$FTPRELAY" --check-config --origin 127.0.0.1 --tls-module "$TLSMOD" \
+		--client-tls optional --tls-cert "$C/relay-cert.pem" --tls-key "$C/origin-key.pem"
+	[ "$status" -eq 100 ]
+	[[ "$output" == *"tls-key $C/origin-key.pem"* ]]
+	run "$FTPRELAY" --check-config --origin 127.0.0.1 --tls-module "$TLSMOD" \
+		--client-tls optional --tls-cert "$C/nonexistent.pem"
+	[ "$status" -eq 100 ]
+	[[ "$output" == *"tls-cert $C/nonexistent.pem"* ]]
+	run "$FTPRELAY" --check-config --origin 127.0.0.1 --tls-module "$T/none.so" \
+		--origin-tls implicit
+	[ "$status" -eq 100 ]
+	[[ "$output" == *"TLS module"* ]]
+	# A session with a bad key: 421, exit 100, never served.
+	run run_attached -t 20 --stderr "$T/err" -- "$FTPRELAY" --user nobody \
+		--origin 127.0.0.1:1 --tls-module "$TLSMOD" --client-tls optional \
+		--tls-cert "$C/relay-cert.pem" --tls-key "$C/origin-key.pem"
+	[[ "${lines[0]}" == "421 "* ]]
+	[ "${lines[-1]}" = "EXIT 100" ]
+	grep -q "tls-key $C/origin-key.pem" "$T/err"
 }
