@@ -471,3 +471,19 @@ print(got <= 70536)
 	[ "${lines[-1]}" = "EXIT 100" ]
 	grep -q "tls-key $C/origin-key.pem" "$T/err"
 }
+
+@test "a TLS 1.2 client that asks for renegotiation is refused (no_renegotiation alert), and the session ends cleanly" {
+	origin_start
+	tls_relay_start $(client_tls_args implicit)
+	# s_client sends a renegotiation request for an "R" line.
+	( sleep 1; printf 'USER anonymous\r\n'; sleep 1; printf 'R\n'; sleep 1
+	  printf 'PASS x@y\r\n'; sleep 1 ) |
+		timeout 20 openssl s_client -tls1_2 -CAfile "$C/relay-cert.pem" \
+			-connect "127.0.0.1:$RELAY_PORT" >"$T/out" 2>&1 || true
+	grep -q '^331 ' "$T/out"
+	grep -q 'no renegotiation' "$T/out"
+	! grep -q '^230 ' "$T/out"
+	! grep -q 'PASS' "$ORIGIN_LOG"
+	wait_no_ftprelay 10
+	grep -q 'died with code 0' "$RELAY_LOG"
+}
