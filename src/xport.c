@@ -173,7 +173,9 @@ void xp_fdset(const struct xport *x, int rd, int wr, fd_set *rs, fd_set *ws,
 	      int *maxfd)
 {
 	if (x->tls == NULL) {
-		if (rd)
+		/* SECURITY: armed, the 234 is still on its way: bytes read now
+		 * would be in clear, yet taken for protected once TLS is on. */
+		if (rd && !x->armed)
 			xp_set(x->rfd, rs, maxfd);
 		if (wr)
 			xp_set(x->wfd, ws, maxfd);
@@ -213,7 +215,7 @@ static int xp_woken(const struct xport *x, const fd_set *rs, const fd_set *ws)
 int xp_can_read(const struct xport *x, const fd_set *rs, const fd_set *ws)
 {
 	if (x->tls == NULL)
-		return FD_ISSET(x->rfd, rs);
+		return !x->armed && FD_ISSET(x->rfd, rs);
 	if (x->hold)
 		return 0;
 	return xp_woken(x, rs, ws) || xp_pending(x) > 0;
