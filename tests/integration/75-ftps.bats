@@ -21,6 +21,20 @@ setup_file() {
 		-keyout "$d/wrong-key.pem" -out "$d/wrong-cert.pem" -days 2 \
 		-subj "/CN=elsewhere.example" \
 		-addext "subjectAltName=DNS:elsewhere.example" 2>/dev/null
+	# An expired one (January 2020), self-signed with openssl ca, whose
+	# dates can lie in the past.
+	mkdir -p "$d/ca/new"
+	: >"$d/ca/index.txt"
+	printf '%s\n' '[ca]' 'default_ca = c' '[c]' "database = $d/ca/index.txt" \
+		"new_certs_dir = $d/ca/new" "serial = $d/ca/serial" 'default_md = sha256' \
+		'policy = p' 'x509_extensions = x' '[p]' 'commonName = supplied' \
+		'[x]' 'subjectAltName = IP:127.0.0.1' 'basicConstraints = CA:TRUE' >"$d/ca/ca.cnf"
+	echo 01 >"$d/ca/serial"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/expired-key.pem" -out "$d/ca/expired.csr" -subj /CN=localhost 2>/dev/null
+	openssl ca -batch -config "$d/ca/ca.cnf" -selfsign -keyfile "$d/expired-key.pem" \
+		-in "$d/ca/expired.csr" -out "$d/expired-cert.pem" \
+		-startdate 20200101000000Z -enddate 20200201000000Z 2>/dev/null
 	# The key stays root's alone: sessions read it before dropping to
 	# nobody.
 	chmod 600 "$d"/*-key.pem
@@ -180,6 +194,17 @@ tls12_relay() {
 	run ftp_cmds "$RELAY_PORT" "USER anonymous" "PASS x@y"
 	[[ "$output" == *230* ]]
 	grep -q 'NOT verified' "$RELAY_LOG"
+}
+
+@test "an origin certificate that has expired: 421, and no USER reaches the origin" {
+	origin_start "${TLS_ORIGIN[@]}" "rsa_cert_file=$C/expired-cert.pem" \
+		"rsa_private_key_file=$C/expired-key.pem"
+	tls_relay_start --origin-tls explicit --origin-tls-ca "$C/expired-cert.pem"
+	run ftp_cmds "$RELAY_PORT" "USER anonymous" "PASS x@y"
+	[[ "$output" == *421* ]]
+	[[ "$output" != *230* ]]
+	grep -q 'certificate verification failed: certificate has expired' "$RELAY_LOG"
+	! grep -q 'USER' "$ORIGIN_LOG"
 }
 
 @test "lftp with ftp:ssl-force and ssl:ca-file mirrors a tree over TLS on both legs" {
