@@ -512,3 +512,40 @@ print(got <= 70536)
 	wait_no_ftprelay 10
 	grep -q 'died with code 0' "$RELAY_LOG"
 }
+
+@test "a corrupt TLS record in the middle of an upload: 426, and the origin does not take the upload as complete" {
+	origin_start
+	tls_relay_start $(client_tls_args optional)
+	run timeout 60 "$PYTHON" - "$RELAY_PORT" "$C/relay-cert.pem" <<'PY'
+import ftplib, os, socket, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+class F(ftplib.FTP_TLS):
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        return self.context.wrap_socket(conn, server_hostname=self.host,
+                                        session=self.sock.session), size
+f = F(context=ctx, timeout=20)
+f.connect("127.0.0.1", int(sys.argv[1]))
+f.auth()
+f.login()
+f.prot_p()
+f.voidcmd("TYPE I")
+conn = f.transfercmd("STOR upload/broken.bin")
+conn.sendall(b"x" * 200000)
+time.sleep(0.5)
+# An application-data record whose authentication cannot succeed.
+raw = socket.socket(fileno=os.dup(conn.fileno()))
+raw.sendall(b"\x17\x03\x03\x00\x40" + b"\x00" * 64)
+time.sleep(0.5)
+raw.close()
+conn.close()
+try:
+    print(f.voidresp()[:3])
+except ftplib.all_errors as e:
+    print(str(e)[:3])
+PY
+	echo "$output"
+	[ "$output" = 426 ]
+	grep -q 'data transfer aborted: TLS read' "$RELAY_LOG"
+	! grep -q 'OK UPLOAD.*broken.bin' "$ORIGIN_LOG"
+}
