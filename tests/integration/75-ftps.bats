@@ -549,3 +549,18 @@ PY
 	grep -q 'data transfer aborted: TLS read' "$RELAY_LOG"
 	! grep -q 'OK UPLOAD.*broken.bin' "$ORIGIN_LOG"
 }
+
+@test "client-tls optional: plain clients are still served; PBSZ and PROT need AUTH first, and AUTH after USER gets 503" {
+	origin_start
+	tls_relay_start $(client_tls_args optional)
+	make_random_file "$ORIGIN_ROOT/dl.bin" 1
+	curl_ftp -o "$T/dl.bin" "$(url dl.bin)"
+	[ "$(sha256_of "$T/dl.bin")" = "$(sha256_of "$ORIGIN_ROOT/dl.bin")" ]
+	run ftp_cmds "$RELAY_PORT" "PBSZ 0" "PROT P" "USER anonymous" "AUTH TLS" "PASS x@y"
+	[ "${lines[0]:0:3}" = 220 ]
+	[ "${lines[1]:0:3}" = 503 ]
+	[ "${lines[2]:0:3}" = 503 ]
+	[ "${lines[3]:0:3}" = 331 ]
+	[ "${lines[4]}" = "503 AUTH must come before USER." ]
+	[ "${lines[5]:0:3}" = 230 ]
+}
