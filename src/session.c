@@ -56,7 +56,7 @@ static int sess_flush_client(struct session *s)
 {
 	if (out_flush(&s->to_client, &s->cx) == 0)
 		return 0;
-	log_msg(LOG_NOTICE, "client control connection: %s", strerror(errno));
+	log_msg(LOG_NOTICE, "client control connection: %s", xp_error(&s->cx));
 	s->exit_code = FTPR_EXIT_OK;
 	return -1;
 }
