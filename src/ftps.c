@@ -162,7 +162,10 @@ int ftps_command(struct session *s, enum proto_cmd cmd, const char *arg,
 			s->ftps.user_sent = 1;
 		return 0;
 	case CMD_FEAT:
-		if (cf->client_tls == CLIENT_TLS_OFF && cf->origin_tls == ORIGIN_TLS_OFF)
+		/* No origin yet (routing answers FEAT itself before USER: it
+		 * adds ftps_feat_ours_lines()), or nothing of ours to say. */
+		if (s->ofd < 0 ||
+		    (cf->client_tls == CLIENT_TLS_OFF && cf->origin_tls == ORIGIN_TLS_OFF))
 			return 0;
 		/* Relayed, but its TLS lines are ours (ftps_feat_line()). */
 		out_put(&s->to_origin, "FEAT\r\n", 6);
@@ -203,19 +206,25 @@ static int ftps_feat_ours(const char *line, size_t len)
 	return 0;
 }
 
-int ftps_feat_line(struct session *s, const char *line, size_t len, int last)
+void ftps_feat_ours_lines(struct session *s)
 {
 	enum client_tls mode = s->cf->client_tls;
 
+	if (mode == CLIENT_TLS_OFF)
+		return;
+	if (mode != CLIENT_TLS_IMPLICIT)
+		out_line(&s->to_client, " AUTH TLS", 9);
+	out_line(&s->to_client, " PBSZ", 5);
+	out_line(&s->to_client, " PROT", 5);
+}
+
+int ftps_feat_line(struct session *s, const char *line, size_t len, int last)
+{
 	s->ftps.feat_lines++;
 	if (!last)
 		return ftps_feat_ours(line, len);
-	if (s->ftps.feat_lines > 1 && mode != CLIENT_TLS_OFF) {
-		if (mode != CLIENT_TLS_IMPLICIT)
-			out_line(&s->to_client, " AUTH TLS", 9);
-		out_line(&s->to_client, " PBSZ", 5);
-		out_line(&s->to_client, " PROT", 5);
-	}
+	if (s->ftps.feat_lines > 1)
+		ftps_feat_ours_lines(s);
 	s->ftps.feat_lines = 0;
 	return 0;
 }

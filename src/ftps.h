@@ -47,6 +47,9 @@ int ftps_blocks(const struct session *s);
 /* A line of the origin's reply to FEAT: 1 when it is dropped (TLS lines
  * are ours to offer); our own go out before the last line. */
 int ftps_feat_line(struct session *s, const char *line, size_t len, int last);
+/* Our FEAT lines (AUTH TLS, PBSZ, PROT), for a FEAT answered without the
+ * origin (before USER, with routing). */
+void ftps_feat_ours_lines(struct session *s);
 /* The origin answered (the pending entry head is already popped). */
 void ftps_origin_reply(struct session *s, enum pend head, int code);
 /* Handshake deadlines, and a log line when each control handshake ends. */
