@@ -38,6 +38,24 @@ int ftps_setup(const struct conf *cf, char *why, size_t whycap)
 	return 0;
 }
 
+void ftps_origin_attach(struct session *s, int fd)
+{
+	const struct conf *cf = s->cf;
+
+	xp_free(&s->ox);
+	xp_plain(&s->ox, fd, fd);
+	s->ftps.origin = FTPS_O_GREETING;
+	s->ftps.origin_logged = 0;
+	if (cf->origin_tls == ORIGIN_TLS_IMPLICIT) {
+		/* The greeting comes after the handshake, within the
+		 * greeting's deadline. */
+		if (xp_tls(&s->ox, TLS_ORIGIN_CTRL) < 0)
+			ctl_end(s, FTPR_EXIT_TEMP, "421 Service not available: "
+				"TLS towards the FTP server failed.");
+		s->ftps.origin_hs_deadline = s->greet_deadline;
+	}
+}
+
 void ftps_init(struct session *s)
 {
 	const struct conf *cf = s->cf;
@@ -52,14 +70,8 @@ void ftps_init(struct session *s)
 			ctl_end(s, FTPR_EXIT_TEMP, NULL);
 		s->ftps.client_hs_deadline = now + SESS_MS(cf->connect_timeout);
 	}
-	if (cf->origin_tls == ORIGIN_TLS_IMPLICIT) {
-		/* The greeting comes after the handshake, within the
-		 * greeting's deadline. */
-		if (xp_tls(&s->ox, TLS_ORIGIN_CTRL) < 0)
-			ctl_end(s, FTPR_EXIT_TEMP, "421 Service not available: "
-				"TLS towards the FTP server failed.");
-		s->ftps.origin_hs_deadline = s->greet_deadline;
-	}
+	if (s->ofd >= 0)
+		ftps_origin_attach(s, s->ofd);
 }
 
 static int ftps_client_tls(const struct session *s)

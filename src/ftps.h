@@ -37,6 +37,11 @@ struct ftps {
 int ftps_setup(const struct conf *cf, char *why, size_t whycap);
 /* The session starts: implicit TLS on either leg. */
 void ftps_init(struct session *s);
+/* A (new) origin control connection fd, its greeting still to come:
+ * its transport, implicit TLS started.  ftps_init() calls it for the
+ * origin of set-up; whatever connects another origin later calls it
+ * too. */
+void ftps_origin_attach(struct session *s, int fd);
 /* A client command; 1 when it was answered here (or forwarded here). */
 int ftps_command(struct session *s, enum proto_cmd cmd, const char *arg,
 		 size_t arglen);

@@ -506,7 +506,6 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 	lb_init(&s->cl, s->clbuf, sizeof(s->clbuf), FTPR_LINE_MAX);
 	lb_init(&s->ol, s->olbuf, sizeof(s->olbuf), FTPR_REPLY_LINE_MAX);
 	xp_plain(&s->cx, s->cin, s->cout);
-	xp_plain(&s->ox, s->ofd, s->ofd);
 	dc_init(s);
 	s->last_client = sess_now();
 	s->greet_deadline = s->last_client + SESS_MS(s->cf->connect_timeout);
