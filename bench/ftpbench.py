@@ -386,6 +386,8 @@ def cmd_report(args):
         if r["metric"].startswith("scale_"):
             scale.append(r)
             continue
+        if r["metric"].startswith("ftps_"):
+            continue  # measurement 7: bench/run prints its own lines
         if r["target"] not in targets:
             targets.append(r["target"])
         try:

@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "defs.h"
+#include "ftps.h"
 #include "net.h"
 #include "route.h"
 #include "sandbox.h"
@@ -88,6 +89,7 @@ static const struct {
 	{ "user", check_user },
 	{ "xferlog", check_xferlog },
 	{ "route-map", check_route_map },
+	{ "tls-cert", ftps_setup }, /* the module, certificate, key, CA file */
 };
 
 static void check_summary(const struct conf *cf)
@@ -137,6 +139,33 @@ static void check_summary(const struct conf *cf)
 		printf("route-url = %s\n", cf->route_url);
 	if (cf->routing)
 		printf("welcome = %s\n", cf->welcome);
+	{
+		static const char *const ct[] = { "off", "optional", "required",
+						  "implicit" };
+		static const char *const ot[] = { "off", "explicit", "implicit" };
+
+		printf("client-tls = %s\n", ct[cf->client_tls]);
+		if (cf->client_tls != CLIENT_TLS_OFF) {
+			printf("tls-cert = %s\n", cf->tls_cert);
+			printf("tls-key = %s\n", cf->tls_key[0] != '\0' ?
+			       cf->tls_key : cf->tls_cert);
+			printf("client-tls-reuse = %s\n",
+			       cf->client_tls_reuse ? "yes" : "no");
+		}
+		printf("origin-tls = %s\n", ot[cf->origin_tls]);
+		if (cf->origin_tls != ORIGIN_TLS_OFF) {
+			if (cf->origin_tls_ca[0] != '\0')
+				printf("origin-tls-ca = %s\n", cf->origin_tls_ca);
+			else
+				printf("# origin-tls-ca: the system store\n");
+			printf("origin-tls-name = %s\n", cf->origin_tls_name[0] != '\0' ?
+			       cf->origin_tls_name : cf->origin_host);
+			printf("origin-tls-verify = %s\n",
+			       cf->origin_tls_verify ? "yes" : "no");
+		}
+		if (cf->client_tls != CLIENT_TLS_OFF || cf->origin_tls != ORIGIN_TLS_OFF)
+			printf("tls-module = %s\n", cf->tls_module);
+	}
 }
 
 int check_config(const struct conf *cf, const char *err)

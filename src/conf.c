@@ -12,7 +12,9 @@ enum conf_key {
 	KEY_ORIGIN, KEY_PASV_ADDRESS, KEY_PASV_PORTS, KEY_IDLE_TIMEOUT,
 	KEY_DATA_TIMEOUT, KEY_CONNECT_TIMEOUT, KEY_ORIGIN_DATA_MODE, KEY_USER,
 	KEY_CONFIG, KEY_XFERLOG, KEY_ROUTE_MAP, KEY_FORWARD_TO, KEY_ROUTE_URL,
-	KEY_WELCOME, KEY_PP_FROM, KEY_ORIGIN_PP, KEY_COUNT
+	KEY_WELCOME, KEY_PP_FROM, KEY_ORIGIN_PP, KEY_CLIENT_TLS, KEY_TLS_CERT,
+	KEY_TLS_KEY, KEY_CLIENT_TLS_REUSE, KEY_ORIGIN_TLS, KEY_ORIGIN_TLS_CA,
+	KEY_ORIGIN_TLS_NAME, KEY_ORIGIN_TLS_VERIFY, KEY_TLS_MODULE, KEY_COUNT
 };
 
 static const char *const conf_names[KEY_COUNT] = {
@@ -32,6 +34,15 @@ static const char *const conf_names[KEY_COUNT] = {
 	[KEY_WELCOME] = "welcome",
 	[KEY_PP_FROM] = "proxy-protocol-from",
 	[KEY_ORIGIN_PP] = "origin-proxy-protocol",
+	[KEY_CLIENT_TLS] = "client-tls",
+	[KEY_TLS_CERT] = "tls-cert",
+	[KEY_TLS_KEY] = "tls-key",
+	[KEY_CLIENT_TLS_REUSE] = "client-tls-reuse",
+	[KEY_ORIGIN_TLS] = "origin-tls",
+	[KEY_ORIGIN_TLS_CA] = "origin-tls-ca",
+	[KEY_ORIGIN_TLS_NAME] = "origin-tls-name",
+	[KEY_ORIGIN_TLS_VERIFY] = "origin-tls-verify",
+	[KEY_TLS_MODULE] = "tls-module",
 };
 
 static const char conf_usage[] =
@@ -61,6 +72,18 @@ static const char conf_usage[] =
 	"                             PROXY protocol header (v1 or v2)\n"
 	"  --origin-proxy-protocol off|v1|v2\n"
 	"                             send the origin a PROXY header (default off)\n"
+	"  --client-tls MODE          off, optional, required or implicit (FTPS\n"
+	"                             towards the client; default off)\n"
+	"  --tls-cert FILE            PEM certificate (and chain) for the client leg\n"
+	"  --tls-key FILE             PEM private key (default: in --tls-cert)\n"
+	"  --client-tls-reuse yes|no  TLS data connections must resume the control\n"
+	"                             connection's session (default yes)\n"
+	"  --origin-tls MODE          off, explicit or implicit (default off)\n"
+	"  --origin-tls-ca FILE       CA certificates for the origin (default: system)\n"
+	"  --origin-tls-name NAME     name the origin's certificate must carry\n"
+	"                             (default: the --origin host)\n"
+	"  --origin-tls-verify yes|no verify the origin's certificate (default yes)\n"
+	"  --tls-module FILE          the TLS module (default " FTPR_TLS_MODULE ")\n"
 	"  --no-sandbox               no seccomp filter (debugging only)\n"
 	"  --config FILE              read key = value settings from FILE\n"
 	"  --check-config             check the settings, print them and exit\n"
@@ -76,6 +99,26 @@ void cfg_defaults(struct conf *c)
 	c->idle_timeout = FTPR_IDLE_TIMEOUT_DEFAULT;
 	c->data_timeout = FTPR_DATA_TIMEOUT_DEFAULT;
 	c->connect_timeout = FTPR_CONNECT_TIMEOUT_DEFAULT;
+	c->client_tls_reuse = 1;
+	c->origin_tls_verify = 1;
+	snprintf(c->tls_module, sizeof(c->tls_module), "%s", FTPR_TLS_MODULE);
+}
+
+/* One of names[], by index; -1 if none. */
+static int cfg_choice(const char *value, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(value, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int cfg_path(const char *value, char *out, size_t cap)
+{
+	if (*value == '\0' || strlen(value) >= cap)
+		return -1;
+	strcpy(out, value);
+	return 0;
 }
 
 static int cfg_number(const char *s, long lo, long hi, long *out)
@@ -317,6 +360,63 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 				goto bad;
 		strcpy(c->welcome, value);
 		break;
+	case KEY_CLIENT_TLS: {
+		static const char *const m[] = { "off", "optional", "required",
+						 "implicit" };
+
+		if ((v = cfg_choice(value, m, 4)) < 0) {
+			snprintf(err, errcap, "%s: '%s' is not off, optional, "
+				 "required or implicit", key, value);
+			return CONF_ERROR;
+		}
+		c->client_tls = (enum client_tls)v;
+		break;
+	}
+	case KEY_ORIGIN_TLS: {
+		static const char *const m[] = { "off", "explicit", "implicit" };
+
+		if ((v = cfg_choice(value, m, 3)) < 0) {
+			snprintf(err, errcap, "%s: '%s' is not off, explicit or "
+				 "implicit", key, value);
+			return CONF_ERROR;
+		}
+		c->origin_tls = (enum origin_tls)v;
+		break;
+	}
+	case KEY_CLIENT_TLS_REUSE:
+	case KEY_ORIGIN_TLS_VERIFY: {
+		static const char *const yn[] = { "no", "yes" };
+
+		if ((v = cfg_choice(value, yn, 2)) < 0) {
+			snprintf(err, errcap, "%s: '%s' is not yes or no", key, value);
+			return CONF_ERROR;
+		}
+		if (k == KEY_CLIENT_TLS_REUSE)
+			c->client_tls_reuse = (int)v;
+		else
+			c->origin_tls_verify = (int)v;
+		break;
+	}
+	case KEY_TLS_CERT:
+		if (cfg_path(value, c->tls_cert, sizeof(c->tls_cert)) < 0)
+			goto bad;
+		break;
+	case KEY_TLS_KEY:
+		if (cfg_path(value, c->tls_key, sizeof(c->tls_key)) < 0)
+			goto bad;
+		break;
+	case KEY_ORIGIN_TLS_CA:
+		if (cfg_path(value, c->origin_tls_ca, sizeof(c->origin_tls_ca)) < 0)
+			goto bad;
+		break;
+	case KEY_ORIGIN_TLS_NAME:
+		if (cfg_path(value, c->origin_tls_name, sizeof(c->origin_tls_name)) < 0)
+			goto bad;
+		break;
+	case KEY_TLS_MODULE:
+		if (cfg_path(value, c->tls_module, sizeof(c->tls_module)) < 0)
+			goto bad;
+		break;
 	default:
 		snprintf(err, errcap, "unknown option '%s'", key);
 		return CONF_ERROR;
@@ -497,6 +597,18 @@ unknown:
 		snprintf(err, errcap, "no origin: give --origin HOST[:PORT] "
 			 "or 'origin =' in the config file (or a route source: "
 			 "--route-map, --forward-to, --route-url)");
+		return CONF_ERROR;
+	}
+	/* The origin's greeting is read by login.c when the origin is
+	 * chosen at USER or from a list, before TLS towards it could start. */
+	if (c->origin_tls != ORIGIN_TLS_OFF && (c->routing || c->origin_n > 1)) {
+		snprintf(err, errcap, "origin-tls: not supported yet with per-user "
+			 "routing or an --origin list (TLS on the client leg is)");
+		return CONF_ERROR;
+	}
+	if (c->client_tls != CLIENT_TLS_OFF && c->tls_cert[0] == '\0') {
+		snprintf(err, errcap, "client-tls: a certificate is needed: give "
+			 "--tls-cert FILE (and --tls-key FILE)");
 		return CONF_ERROR;
 	}
 	return CONF_OK;

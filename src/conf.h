@@ -16,6 +16,21 @@ enum origin_data_mode {
 	ORIGIN_DATA_CLIENT,      /* whatever the client asked for */
 };
 
+/* TLS on the client leg (ftps.c). */
+enum client_tls {
+	CLIENT_TLS_OFF = 0, /* AUTH gets 534 */
+	CLIENT_TLS_OPTIONAL,
+	CLIENT_TLS_REQUIRED, /* no login, no transfer without TLS */
+	CLIENT_TLS_IMPLICIT, /* TLS from the first byte (port 990) */
+};
+
+/* TLS on the origin leg. */
+enum origin_tls {
+	ORIGIN_TLS_OFF = 0,
+	ORIGIN_TLS_EXPLICIT, /* AUTH TLS after the greeting */
+	ORIGIN_TLS_IMPLICIT,
+};
+
 struct conf {
 	char origin_host[FTPR_HOST_MAX];  /* the first of --origin A,B,... */
 	uint16_t origin_port;
@@ -31,6 +46,15 @@ struct conf {
 	char config_file[FTPR_CONF_LINE_MAX];
 	char user[FTPR_HOST_MAX];  /* drop to this user when started as root */
 	char xferlog[FTPR_CONF_LINE_MAX]; /* transfer log file; "" for none */
+	enum client_tls client_tls;
+	char tls_cert[FTPR_CONF_LINE_MAX]; /* PEM: certificate (and chain) */
+	char tls_key[FTPR_CONF_LINE_MAX];  /* PEM key; "": in tls_cert */
+	int client_tls_reuse;      /* data connections resume the control's */
+	enum origin_tls origin_tls;
+	char origin_tls_ca[FTPR_CONF_LINE_MAX]; /* "": the system store */
+	char origin_tls_name[FTPR_HOST_MAX];    /* "": origin_host */
+	int origin_tls_verify;
+	char tls_module[FTPR_CONF_LINE_MAX];    /* ftprelay-tls.so */
 	int no_sandbox;            /* debugging only */
 	int check_config;          /* --check-config: check, summarise, exit */
 	/* Per-user routing (route.c, login.c): on when any source is set. */

@@ -60,6 +60,7 @@ void dc_close(struct session *s)
 		close(dc->pp_listener);
 	dc->pp_listener = -1;
 	for (int side = 0; side < 2; side++) {
+		xp_free(&dc->dx[side]);
 		if (dc->lfd[side] >= 0)
 			close(dc->lfd[side]);
 		if (dc->pending[side] >= 0)
@@ -95,6 +96,12 @@ int dc_drained(struct session *s)
 	if (dc->relay.fd[RELAY_CLIENT] < 0 || !relay_dir_done(&dc->relay, RELAY_ORIGIN))
 		return 0;
 	q = net_unacked(dc->relay.fd[RELAY_CLIENT]);
+	/* A TLS client that closed before our close_notify reached it
+	 * resets the connection; every byte of data was handed over before,
+	 * and the reset is its close (as in dc_relay_failed()). */
+	if (q > 0 && dc->relay.xp[RELAY_CLIENT] != NULL &&
+	    net_closed(dc->relay.fd[RELAY_CLIENT]))
+		return 1;
 	if (q > 0) {
 		if (q != dc->unacked) {
 			dc->unacked = q;
@@ -182,12 +189,18 @@ void dc_relay_failed(struct session *s, int err)
 		dc->delivered = 1;
 		return;
 	}
-	if (err == ECONNRESET || err == EPIPE)
+	if (dc->dx[side].truncated)
+		snprintf(what, sizeof(what), "ended by the %s without TLS "
+			 "close_notify", dc_side_name(side));
+	else if (err == EACCES)
+		snprintf(what, sizeof(what), "refused: not this session's TLS");
+	else if (err == ECONNRESET || err == EPIPE)
 		snprintf(what, sizeof(what), "reset by the %s", dc_side_name(side));
 	else
 		snprintf(what, sizeof(what), "failed on the %s's side",
 			 dc_side_name(side));
-	dc_abort(s, what, strerror(err));
+	dc_abort(s, what, xp_is_tls(&dc->dx[side]) ? xp_error(&dc->dx[side]) :
+		 strerror(err));
 }
 
 /* The data channel's deadlines: connections being made, a transfer
@@ -243,6 +256,9 @@ msec_t dc_next_deadline(const struct session *s, msec_t next)
 		DC_NEXT(dc->ready_deadline);
 	if (dc->refused > 0)
 		DC_NEXT(dc->refused_next_log);
+	/* Decrypted bytes wait inside TLS where select() cannot see them. */
+	if (dc_transfer_running(s) && relay_pending(&dc->relay))
+		next = 0;
 #undef DC_NEXT
 	return next;
 }
@@ -260,7 +276,7 @@ void dc_fail(struct session *s, const char *fmt, ...)
 	va_end(ap);
 	s->pasv_proven = 0; /* the next one waits for the origin again */
 	if (!s->dc.answered) {
-		sess_reply(s, "%s", line);
+		ctl_reply(s, "%s", line);
 	} else if (line[0] == '4' || line[0] == '5') {
 		snprintf(s->dc_refusal, sizeof(s->dc_refusal), "%s", line);
 	} else {
@@ -382,7 +398,7 @@ static void dc_answer(struct session *s)
 		break;
 	}
 	if (n > 0 && out_put(&s->to_client, line, (size_t)n) == 0)
-		s->last_code = sess_code(line);
+		s->last_code = ctl_code(line);
 }
 
 /* Both sides are arranged: the transfer command may go to the origin. */
@@ -452,6 +468,26 @@ void dc_origin_answered(struct session *s, enum pend kind, int code)
 	s->pasv_proven = 1;
 }
 
+/* Side's data connection fd is up: hand it to the relay, over TLS
+ * where that leg speaks it (ftps.c).  -1 when TLS cannot start. */
+static int dc_attach(struct session *s, int side, int fd)
+{
+	struct datachan *dc = &s->dc;
+	int tls = ftps_data(s, side, &dc->dx[side], fd);
+
+	if (tls < 0) {
+		close(fd);
+		return -1;
+	}
+	dc->relay.fd[side] = fd;
+	dc->relay.xp[side] = tls ? &dc->dx[side] : NULL;
+	/* TLS bytes go through the buffers, both ways: splice() cannot
+	 * encrypt or decrypt. */
+	if (tls)
+		dc->relay.dir[0].nosplice = dc->relay.dir[1].nosplice = 1;
+	return 0;
+}
+
 /* A data connection we started is up, or failed. */
 void dc_connected(struct session *s, int side)
 {
@@ -479,7 +515,10 @@ void dc_connected(struct session *s, int side)
 		}
 		return;
 	}
-	dc->relay.fd[side] = fd;
+	if (dc_attach(s, side, fd) < 0) {
+		dc_fail(s, "425 Cannot start TLS on the data connection.");
+		return;
+	}
 	dc->last_progress = sess_now();
 	if (dc->state == DC_CONNECTING)
 		dc_ready(s);
@@ -508,9 +547,15 @@ static void dc_take(struct session *s, int side, int fd,
 		close(fd);
 		return;
 	}
-	dc->relay.fd[side] = fd;
 	close(dc->lfd[side]);
 	dc->lfd[side] = -1;
+	if (dc_attach(s, side, fd) < 0) {
+		if (dc->state == DC_TRANSFER)
+			dc_abort(s, "not opened", "TLS cannot start");
+		else
+			dc_fail(s, "425 Cannot start TLS on the data connection.");
+		return;
+	}
 	dc->last_progress = sess_now();
 }
 
@@ -593,6 +638,9 @@ void dc_prelim(struct session *s)
 		return;
 	dc->prelim = 1;
 	dc->last_progress = sess_now();
+	/* The origin accepted the transfer command: its data connection's
+	 * TLS handshake may start (ftps_data()). */
+	dc->dx[RELAY_ORIGIN].hold = 0;
 	/* Active client: only now do we connect to it, from the address it
 	 * reached us at. */
 	if (dc->client_active && dc->relay.fd[RELAY_CLIENT] < 0 &&
@@ -630,13 +678,13 @@ static void dc_setup(struct session *s, enum proto_cmd cmd)
 		if (s->dc.lfd[RELAY_CLIENT] < 0) {
 			log_msg(LOG_WARNING, "no passive port free in %u-%u: %s",
 				cf->pasv_lo, cf->pasv_hi, strerror(errno));
-			sess_reply(s, "425 No passive port available; try again later.");
+			ctl_reply(s, "425 No passive port available; try again later.");
 			dc_close(s);
 			return;
 		}
 	}
 	if (dc_ask_origin(s) < 0) {
-		sess_reply(s, "425 No data port available; try again later.");
+		ctl_reply(s, "425 No data port available; try again later.");
 		dc_close(s);
 		return;
 	}
@@ -662,33 +710,33 @@ void dc_passive(struct session *s, enum proto_cmd cmd, const char *arg,
 		if (arglen == 3 && strncasecmp(arg, "ALL", 3) == 0) {
 			/* RFC 2428: from now on only EPSV sets up data. */
 			s->epsv_all = 1;
-			sess_reply(s, "200 EPSV ALL ok.");
+			ctl_reply(s, "200 EPSV ALL ok.");
 			return;
 		}
 		if (arglen != 1 || (arg[0] != '1' && arg[0] != '2')) {
-			sess_reply(s, "501 Syntax error in EPSV argument.");
+			ctl_reply(s, "501 Syntax error in EPSV argument.");
 			return;
 		}
 		if ((arg[0] == '1' && fam != AF_INET) ||
 		    (arg[0] == '2' && fam != AF_INET6)) {
-			sess_reply(s, "522 Network protocol not supported, use (%d)",
+			ctl_reply(s, "522 Network protocol not supported, use (%d)",
 				   fam == AF_INET6 ? 2 : 1);
 			return;
 		}
 	}
 	if (cmd == CMD_PASV) {
 		if (s->epsv_all) {
-			sess_reply(s, "500 PASV not allowed after EPSV ALL.");
+			ctl_reply(s, "500 PASV not allowed after EPSV ALL.");
 			return;
 		}
 		if (net_ipv4(cf->has_pasv_address ? &cf->pasv_address :
 			     &s->su->client_advertised, v4) < 0) {
-			sess_reply(s, "425 PASV cannot name an IPv6 address; use EPSV.");
+			ctl_reply(s, "425 PASV cannot name an IPv6 address; use EPSV.");
 			return;
 		}
 	}
 	if (fam != AF_INET && fam != AF_INET6) {
-		sess_reply(s, "425 Cannot open a data listener for this client.");
+		ctl_reply(s, "425 Cannot open a data listener for this client.");
 		return;
 	}
 	dc_close(s);
@@ -708,7 +756,7 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 	uint16_t port;
 
 	if (s->epsv_all) {
-		sess_reply(s, "500 %s not allowed after EPSV ALL.", name);
+		ctl_reply(s, "500 %s not allowed after EPSV ALL.", name);
 		return;
 	}
 	if (cmd == CMD_PORT) {
@@ -716,11 +764,11 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 		char text[INET_ADDRSTRLEN];
 
 		if (proto_parse_port(arg, arglen, v4, &port) < 0) {
-			sess_reply(s, "501 Syntax error in PORT argument.");
+			ctl_reply(s, "501 Syntax error in PORT argument.");
 			return;
 		}
 		if (fam != AF_INET) {
-			sess_reply(s, "522 Network protocol not supported, use (2)");
+			ctl_reply(s, "522 Network protocol not supported, use (2)");
 			return;
 		}
 		snprintf(text, sizeof(text), "%u.%u.%u.%u", v4[0], v4[1], v4[2], v4[3]);
@@ -732,7 +780,7 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 		r = proto_parse_eprt(arg, arglen, &proto, text, sizeof(text), &port);
 		if (r == -2 || (r == 0 && proto != (fam == AF_INET6 ? 2 : 1))) {
 			/* RFC 2428: name the protocol this connection can use. */
-			sess_reply(s, "522 Network protocol not supported, use (%d)",
+			ctl_reply(s, "522 Network protocol not supported, use (%d)",
 				   fam == AF_INET6 ? 2 : 1);
 			return;
 		}
@@ -742,7 +790,7 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 		if (r < 0 || net_parse_literal(text, &target) < 0 ||
 		    net_family(&target) != target.ss.ss_family ||
 		    net_family(&target) != (proto == 2 ? AF_INET6 : AF_INET)) {
-			sess_reply(s, "501 Syntax error in EPRT argument.");
+			ctl_reply(s, "501 Syntax error in EPRT argument.");
 			return;
 		}
 	}
@@ -752,13 +800,13 @@ void dc_active(struct session *s, enum proto_cmd cmd, const char *arg,
 	if (!net_same_host(&target, &s->su->client_peer)) {
 		log_msg(LOG_WARNING, "%s to %s refused: not the client's address",
 			name, net_addr_str(&target, who, sizeof(who)));
-		sess_reply(s, "500 Illegal %s command: the address must be your own.",
+		ctl_reply(s, "500 Illegal %s command: the address must be your own.",
 			   name);
 		return;
 	}
 	if (port < 1024) {
 		log_msg(LOG_WARNING, "%s to privileged port %u refused", name, port);
-		sess_reply(s, "500 Illegal %s command: the port must be 1024 or above.",
+		ctl_reply(s, "500 Illegal %s command: the port must be 1024 or above.",
 			   name);
 		return;
 	}

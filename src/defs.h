@@ -61,6 +61,12 @@
 
 #define FTPR_DEFAULT_FTP_PORT 21
 
+/* The TLS module (ftprelay-tls.so): the build passes its installed path
+ * (pkglibdir); builds that do not (the fuzz build) get this one. */
+#ifndef FTPR_TLS_MODULE
+#define FTPR_TLS_MODULE "/usr/lib/ftprelay/ftprelay-tls.so"
+#endif
+
 /* A transfer record (xferlog(5)): the path as the client named it is cut
  * to this many bytes, the user name to FTPR_XFER_USER_MAX; the whole
  * record then always fits FTPR_XFER_RECORD_MAX and goes out in one

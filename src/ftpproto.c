@@ -17,7 +17,8 @@ static const struct {
 	{ "STOR", CMD_STOR }, { "STOU", CMD_STOU }, { "APPE", CMD_APPE },
 	{ "LIST", CMD_LIST }, { "NLST", CMD_NLST }, { "MLSD", CMD_MLSD },
 	{ "REST", CMD_REST }, { "ABOR", CMD_ABOR }, { "AUTH", CMD_AUTH },
-	{ "REIN", CMD_REIN },
+	{ "REIN", CMD_REIN }, { "PBSZ", CMD_PBSZ }, { "PROT", CMD_PROT },
+	{ "CCC", CMD_CCC }, { "FEAT", CMD_FEAT },
 };
 
 static int proto_upper(int c)

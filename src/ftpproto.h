@@ -12,6 +12,7 @@ enum proto_cmd {
 	CMD_PASV, CMD_EPSV, CMD_PORT, CMD_EPRT,
 	CMD_RETR, CMD_STOR, CMD_STOU, CMD_APPE,
 	CMD_LIST, CMD_NLST, CMD_MLSD, CMD_REST, CMD_ABOR, CMD_AUTH, CMD_REIN,
+	CMD_PBSZ, CMD_PROT, CMD_CCC, CMD_FEAT,
 	CMD_INVALID, /* not a command line at all, or PROXY: answer 500,
 			never forward */
 };

@@ -115,7 +115,7 @@ int login_setup(struct sess_setup *su, char *err, size_t errcap)
 
 void login_start(struct session *s)
 {
-	sess_reply(s, "220 %s", s->cf->welcome);
+	ctl_reply(s, "220 %s", s->cf->welcome);
 }
 
 int login_serialises(const struct session *s, enum proto_cmd cmd)
@@ -139,34 +139,35 @@ static void login_before(struct session *s, enum proto_cmd cmd,
 			 size_t arglen)
 {
 	if (cmd == CMD_QUIT) {
-		sess_end(s, FTPR_EXIT_OK, "221 Goodbye.");
+		ctl_end(s, FTPR_EXIT_OK, "221 Goodbye.");
 	} else if (cmd == CMD_PASS && login.noroute) {
 		/* SECURITY: exactly what a wrong password gets, so that
 		 * the map cannot be probed for names. */
 		login.noroute = 0;
-		sess_reply(s, "530 Login incorrect.");
+		ctl_reply(s, "530 Login incorrect.");
 	} else if (cmd == CMD_PASS) {
-		sess_reply(s, "503 Login with USER first.");
+		ctl_reply(s, "503 Login with USER first.");
 	} else if (login_verb(line, len, "FEAT")) {
-		sess_reply(s, "211-Features:");
-		sess_reply(s, " EPRT");
-		sess_reply(s, " EPSV");
-		sess_reply(s, " PASV");
-		sess_reply(s, " UTF8");
-		sess_reply(s, "211 End");
+		ctl_reply(s, "211-Features:");
+		ctl_reply(s, " EPRT");
+		ctl_reply(s, " EPSV");
+		ctl_reply(s, " PASV");
+		ctl_reply(s, " UTF8");
+		ftps_feat_ours_lines(s); /* AUTH TLS, PBSZ, PROT */
+		ctl_reply(s, "211 End");
 	} else if (login_verb(line, len, "SYST")) {
-		sess_reply(s, "215 UNIX Type: L8");
+		ctl_reply(s, "215 UNIX Type: L8");
 	} else if (login_verb(line, len, "NOOP")) {
-		sess_reply(s, "200 NOOP ok.");
+		ctl_reply(s, "200 NOOP ok.");
 	} else if (login_verb(line, len, "HELP")) {
-		sess_reply(s, "214 Log in with USER; the server's help follows login.");
+		ctl_reply(s, "214 Log in with USER; the server's help follows login.");
 	} else if (login_verb(line, len, "OPTS")) {
 		if (arglen == 7 && strncasecmp(arg, "UTF8 ON", 7) == 0)
-			sess_reply(s, "200 Always in UTF8 mode.");
+			ctl_reply(s, "200 Always in UTF8 mode.");
 		else
-			sess_reply(s, "501 Option not understood.");
+			ctl_reply(s, "501 Option not understood.");
 	} else {
-		sess_reply(s, "530 Please log in with USER first.");
+		ctl_reply(s, "530 Please log in with USER first.");
 	}
 }
 
@@ -178,6 +179,8 @@ static void login_drop_origin(struct session *s)
 	if (s->ofd < 0)
 		return;
 	(void)send(s->ofd, "QUIT\r\n", 6, MSG_NOSIGNAL | MSG_DONTWAIT);
+	xp_free(&s->ox);
+	xp_plain(&s->ox, -1, -1);
 	close(s->ofd);
 	s->ofd = login.su->origin = -1;
 	dc_close(s);
@@ -319,6 +322,7 @@ static int login_connect(struct session *s, const struct route *r)
 		if (fd < 0)
 			continue;
 		s->ofd = login.su->origin = fd;
+		ftps_origin_attach(s, fd); /* plain: see cfg_load() */
 		/* The address we connected to: no getpeername() needed. */
 		login.su->origin_peer = r->origin[i];
 		net_local(fd, &login.su->origin_local);
@@ -329,7 +333,7 @@ static int login_connect(struct session *s, const struct route *r)
 		return 0;
 	}
 	log_msg(LOG_ERR, "every origin of the route failed");
-	sess_end(s, FTPR_EXIT_TEMP, "421 Service not available: cannot reach "
+	ctl_end(s, FTPR_EXIT_TEMP, "421 Service not available: cannot reach "
 		 "the FTP server; try again later.");
 	return -1;
 }
@@ -416,7 +420,7 @@ static void login_user(struct session *s, const char *arg, size_t arglen)
 	login.noroute = 0;
 	switch (login_route(s, &name, &namelen, &r)) {
 	case ROUTE_TEMPFAIL:
-		sess_end(s, FTPR_EXIT_TEMP, "421 Service not available: cannot "
+		ctl_end(s, FTPR_EXIT_TEMP, "421 Service not available: cannot "
 			 "find your FTP server; try again later.");
 		return;
 	case ROUTE_NONE:
@@ -424,7 +428,7 @@ static void login_user(struct session *s, const char *arg, size_t arglen)
 			(int)(arglen > 64 ? 64 : arglen), arg);
 		login_drop_origin(s);
 		login.noroute = 1;
-		sess_reply(s, "331 Please specify the password.");
+		ctl_reply(s, "331 Please specify the password.");
 		return;
 	case ROUTE_FOUND:
 		break;
@@ -441,7 +445,7 @@ static void login_user(struct session *s, const char *arg, size_t arglen)
 	memcpy(line, "USER ", 5);
 	n = telnet_escape(name, namelen, line + 5, sizeof(line) - 5);
 	if (n < 0 || out_room(&s->to_origin) < (size_t)n + 7) {
-		sess_end(s, FTPR_EXIT_TEMP, "421 Internal error.");
+		ctl_end(s, FTPR_EXIT_TEMP, "421 Internal error.");
 		return;
 	}
 	pend_push(s, PEND_FORWARDED);

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "conf.h"
 #include "defs.h"
+#include "ftps.h"
 #include "launch.h"
 #include "log.h"
 #include "login.h"
@@ -144,6 +145,12 @@ int main(int argc, char **argv)
 	/* Still root, if started so: a root-owned log directory works. */
 	if (r == CONF_OK && have_client && cf.xferlog[0] != '\0' &&
 	    xferlog_open(cf.xferlog, why, sizeof(why)) < 0) {
+		snprintf(err, sizeof(err), "%.500s", why);
+		r = CONF_ERROR;
+	}
+	/* Still root: the key may be readable by root alone (0600), and
+	 * this process never opens it again once privileges are dropped. */
+	if (r == CONF_OK && have_client && ftps_setup(&cf, why, sizeof(why)) < 0) {
 		snprintf(err, sizeof(err), "%.500s", why);
 		r = CONF_ERROR;
 	}

@@ -396,6 +396,16 @@ uint64_t net_acked(int fd)
 	return ti.tcpi_bytes_acked;
 }
 
+int net_closed(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	       ti.tcpi_state == 7; /* TCP_CLOSE (netinet/tcp.h clashes with linux/tcp.h) */
+}
+
 void net_abort(int fd)
 {
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };

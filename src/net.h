@@ -63,6 +63,8 @@ int net_unacked(int fd);
  * SYN and FIN where we sent them); 0 when unknown.  Still answers after
  * the peer reset the connection, when SIOCOUTQ no longer does. */
 uint64_t net_acked(int fd);
+/* The connection is gone (the peer reset it). */
+int net_closed(int fd);
 /* Close with a reset instead of an orderly FIN. */
 void net_abort(int fd);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "relay.h"
+#include "xport.h"
 
 /* Bytes asked of one splice() into a pipe: more than any pipe holds, so
  * that the pipe's own room is the limit. */
@@ -63,32 +64,75 @@ static void relay_set(int fd, fd_set *set, int *maxfd)
 		*maxfd = fd;
 }
 
+static int relay_room(const struct relay_dir *x)
+{
+	return x->pipe[0] >= 0 && x->len == 0 ? !x->pipefull :
+						x->off + x->len < x->cap;
+}
+
+/* Wait for side to be readable (rw 0) or writable (rw 1): its socket, or
+ * whatever its TLS needs for that. */
+static void relay_want(const struct relay *r, int side, int rw, fd_set *rd,
+		       fd_set *wr, int *maxfd)
+{
+	if (r->xp[side] != NULL)
+		xp_fdset(r->xp[side], !rw, rw, rd, wr, maxfd);
+	else
+		relay_set(r->fd[side], rw ? wr : rd, maxfd);
+}
+
+static int relay_can(const struct relay *r, int side, int rw, const fd_set *rd,
+		     const fd_set *wr)
+{
+	if (r->xp[side] != NULL)
+		return rw ? xp_can_write(r->xp[side], rd, wr) :
+			    xp_can_read(r->xp[side], rd, wr);
+	return FD_ISSET(r->fd[side], rw ? wr : rd);
+}
+
 void relay_fdset(const struct relay *r, fd_set *rd, fd_set *wr, int *maxfd)
 {
 	for (int d = 0; d < 2; d++) {
 		const struct relay_dir *x = &r->dir[d];
 		int src = r->fd[d], dst = r->fd[!d];
-		int room = x->pipe[0] >= 0 && x->len == 0 ? !x->pipefull :
-							    x->off + x->len < x->cap;
 
 		/* Read only when there is room, write only when there is
-		 * data: a slow side throttles the other, memory stays fixed. */
-		if (src >= 0 && !x->eof && room)
-			relay_set(src, rd, maxfd);
-		if (dst >= 0 && (x->len > 0 || x->inpipe > 0))
-			relay_set(dst, wr, maxfd);
+		 * data: a slow side throttles the other, memory stays fixed.
+		 * A TLS destination also waits to send its close_notify. */
+		if (src >= 0 && !x->eof && relay_room(x))
+			relay_want(r, d, 0, rd, wr, maxfd);
+		if (dst >= 0 && (x->len > 0 || x->inpipe > 0 ||
+				 (x->eof && !x->shut && r->xp[!d] != NULL)))
+			relay_want(r, !d, 1, rd, wr, maxfd);
 	}
 }
 
-static void relay_pass_eof(struct relay *r, int d)
+int relay_pending(const struct relay *r)
+{
+	for (int d = 0; d < 2; d++)
+		if (r->fd[d] >= 0 && r->xp[d] != NULL && !r->dir[d].eof &&
+		    relay_room(&r->dir[d]) && xp_pending(r->xp[d]) > 0)
+			return 1;
+	return 0;
+}
+
+static int relay_pass_eof(struct relay *r, int d)
 {
 	struct relay_dir *x = &r->dir[d];
 	int dst = r->fd[!d];
 
 	if (x->eof && x->len == 0 && x->inpipe == 0 && !x->shut && dst >= 0) {
-		(void)shutdown(dst, SHUT_WR);
+		if (r->xp[!d] != NULL) {
+			/* close_notify first: vsftpd fails an upload that
+			 * ends without one. */
+			if (xp_shutdown(r->xp[!d]) < 0)
+				return errno == EAGAIN ? 0 : -1;
+		} else {
+			(void)shutdown(dst, SHUT_WR);
+		}
 		x->shut = 1;
 	}
+	return 0;
 }
 
 /* The pipe of direction x has every slot taken.  The first time, if it
@@ -107,6 +151,32 @@ static int relay_grow(const struct relay *r, struct relay_dir *x)
 		return 0;
 	x->grown = 1;
 	return fcntl(x->pipe[1], F_SETPIPE_SZ, r->pipe_max) > 0;
+}
+
+/* A TLS source: decrypt into the buffer, record after record, while
+ * there is room (large blocks, few wakeups). */
+static long relay_read_tls(struct relay_dir *x, struct xport *xp)
+{
+	long total = 0;
+	ssize_t n;
+
+	if (x->len == 0)
+		x->off = 0;
+	while (x->off + x->len < x->cap) {
+		n = xp_read(xp, x->buf + x->off + x->len, x->cap - x->off - x->len);
+		if (n == 0) {
+			x->eof = 1;
+			break;
+		}
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return -1;
+		}
+		x->len += (size_t)n;
+		total += n;
+	}
+	return total;
 }
 
 static long relay_read(const struct relay *r, struct relay_dir *x, int src)
@@ -187,11 +257,19 @@ static long relay_read(const struct relay *r, struct relay_dir *x, int src)
 	return n;
 }
 
-static long relay_write(struct relay_dir *x, int dst)
+static long relay_write(struct relay_dir *x, int dst, struct xport *xp)
 {
 	ssize_t n;
 
-	if (x->inpipe > 0) {
+	if (xp != NULL) {
+		n = xp_write(xp, x->buf + x->off, x->len);
+		if (n > 0) {
+			x->off += (size_t)n;
+			x->len -= (size_t)n;
+			if (x->len == 0)
+				x->off = 0;
+		}
+	} else if (x->inpipe > 0) {
 		n = splice(x->pipe[0], NULL, dst, NULL, x->inpipe,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {
@@ -227,8 +305,11 @@ long relay_io(struct relay *r, const fd_set *rd, const fd_set *wr)
 
 		int fresh = 0;
 
-		if (src >= 0 && !x->eof && FD_ISSET(src, rd)) {
-			if ((n = relay_read(r, x, src)) < 0) {
+		if (src >= 0 && !x->eof && relay_room(x) &&
+		    relay_can(r, d, 0, rd, wr)) {
+			n = r->xp[d] != NULL ? relay_read_tls(x, r->xp[d]) :
+					       relay_read(r, x, src);
+			if (n < 0) {
 				r->failed = d;
 				return -1;
 			}
@@ -239,17 +320,22 @@ long relay_io(struct relay *r, const fd_set *rd, const fd_set *wr)
 		 * takes them: a select() round per chunk halves throughput.
 		 * A destination that said EAGAIN waits for select(), so that
 		 * a slow side costs no failed call per wakeup. */
-		if (dst >= 0 && FD_ISSET(dst, wr))
+		int wake = dst >= 0 && relay_can(r, !d, 1, rd, wr);
+
+		if (wake)
 			x->full = 0;
 		if (dst >= 0 && (x->len > 0 || x->inpipe > 0) &&
-		    ((fresh && !x->full) || FD_ISSET(dst, wr))) {
-			if ((n = relay_write(x, dst)) < 0) {
+		    ((fresh && !x->full) || wake)) {
+			if ((n = relay_write(x, dst, r->xp[!d])) < 0) {
 				r->failed = !d;
 				return -1;
 			}
 			moved += n;
 		}
-		relay_pass_eof(r, d);
+		if (relay_pass_eof(r, d) < 0) {
+			r->failed = !d;
+			return -1;
+		}
 	}
 	return moved;
 }

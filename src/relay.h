@@ -30,8 +30,11 @@ struct relay_dir {
 /* fd[RELAY_CLIENT], fd[RELAY_ORIGIN]; -1 while a side is not connected.
  * dir[RELAY_CLIENT] carries client -> origin (uploads),
  * dir[RELAY_ORIGIN] carries origin -> client (downloads, listings). */
+struct xport;
+
 struct relay {
 	int fd[2];
+	struct xport *xp[2]; /* TLS on a side (no splice there); NULL: plain */
 	struct relay_dir dir[2];
 	int pipe_max;     /* bytes a pipe may grow to; 0: keep its size */
 	int failed;       /* after relay_io() said -1: the side that failed */
@@ -54,6 +57,9 @@ void relay_fdset(const struct relay *r, fd_set *rd, fd_set *wr, int *maxfd);
  * with errno set when a side failed (reset, broken pipe); r->failed then
  * names that side. */
 long relay_io(struct relay *r, const fd_set *rd, const fd_set *wr);
+/* A TLS side holds decrypted bytes that select() cannot see, and the
+ * relay has room for them: do not sleep. */
+int relay_pending(const struct relay *r);
 /* Everything the source of direction d sent has been written and the end
  * passed on. */
 int relay_dir_done(const struct relay *r, int d);

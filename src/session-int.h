@@ -1,7 +1,8 @@
 /* session-int.h - what session.c (the control channel and the loop),
  * datachan.c (the data channel) and login.c (routing: before and at USER)
  * share: the state of the session, and the few functions each calls in
- * the other.  Nothing else includes it. */
+ * the other (session.c drives datachan.c and login.c; all of them reply
+ * through ctrl.c).  Nothing else includes it. */
 #ifndef FTPR_SESSION_INT_H
 #define FTPR_SESSION_INT_H
 
@@ -9,32 +10,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctrl.h"
 #include "defs.h"
 #include "ftpproto.h"
+#include "ftps.h"
 #include "linebuf.h"
 #include "net.h"
-#include "outbuf.h"
 #include "relay.h"
 #include "session.h"
 #include "telnet.h"
+#include "xport.h"
 
 #define SESS_PENDING_MAX 32
+/* How long queued replies may take to reach a client when ending. */
+#define SESS_FLUSH_MS 5000
 /* Room kept free in the client's output queue for our own replies. */
 #define SESS_REPLY_ROOM 512
 /* Timers run in milliseconds of CLOCK_MONOTONIC. */
 typedef int64_t msec_t;
 #define SESS_MS(seconds) ((msec_t)(seconds) * 1000)
-
-enum pend {
-	PEND_NONE = -1,
-	PEND_GREETING,  /* the origin's 220 */
-	PEND_FORWARDED, /* a client command relayed as is */
-	PEND_TRANSFER,  /* RETR, STOR, LIST, ...: 1xx, data, then 2xx */
-	PEND_EPSV,      /* our own EPSV to the origin */
-	PEND_PASV,      /* our own PASV to the origin */
-	PEND_EPRT,      /* our own EPRT to the origin (active towards it) */
-	PEND_PORT,      /* our own PORT to the origin */
-};
 
 enum dc_state {
 	DC_NONE,
@@ -59,6 +53,7 @@ struct datachan {
 	msec_t deadline[2];          /* ... until then */
 	uint16_t origin_port;        /* from the origin's 227/229; 0 if none */
 	struct relay relay;          /* the connected sockets */
+	struct xport dx[2];          /* their transports, when TLS */
 	int answered;                /* the client has its reply already */
 	int prelim;                  /* the origin said 1xx: data is moving */
 	int aborted;                 /* we cut the data connections */
@@ -93,6 +88,8 @@ struct session {
 	const struct sess_setup *su;
 	const struct conf *cf;
 	int cin, cout, ofd;
+	struct xport cx, ox;    /* the control connections' transports */
+	struct ftps ftps;       /* TLS on either leg (ftps.c) */
 	struct linebuf cl, ol;
 	struct telnet telnet;   /* the client's Telnet state */
 	size_t junk;            /* client bytes since its last valid line */
@@ -132,14 +129,6 @@ struct session {
 
 /* session.c */
 msec_t sess_now(void);
-/* One reply of our own to the client. */
-void sess_reply(struct session *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* The reply code at the start of line, or -1. */
-int sess_code(const char *line);
-void pend_push(struct session *s, enum pend p);
-/* Stop relaying; tell the client why (if anything), flush, then exit. */
-void sess_end(struct session *s, int exit_code, const char *reply);
 /* The signal mask to wait with (SIGTERM and friends let through). */
 extern sigset_t sess_orig_mask;
 

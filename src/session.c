@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/select.h>
@@ -26,8 +25,6 @@
 #include "log.h"
 #include "session-int.h"
 
-/* How long queued replies may take to reach a client when ending. */
-#define SESS_FLUSH_MS 5000
 /* How often a held 226 checks whether the client acknowledged its data. */
 #define SESS_DRAIN_POLL_MS 20
 /* How long unread client input is drained before closing, so that our
@@ -51,75 +48,27 @@ static void sess_on_signal(int sig)
 	sess_signal = sig;
 }
 
+/* ---- output ---------------------------------------------------------- */
+
 /* Flush the client's queue; -1 when the client is gone (the session ends
  * quietly: nobody is left to tell). */
 static int sess_flush_client(struct session *s)
 {
-	if (out_flush(&s->to_client, s->cout) == 0)
+	if (out_flush(&s->to_client, &s->cx) == 0)
 		return 0;
-	log_msg(LOG_NOTICE, "client control connection: %s", strerror(errno));
+	log_msg(LOG_NOTICE, "client control connection: %s", xp_error(&s->cx));
 	s->exit_code = FTPR_EXIT_OK;
 	return -1;
 }
 
-int sess_code(const char *line)
+/* Flush the origin's queue; 1 when the origin is gone (a failed TLS
+ * handshake, its certificate refused, says why here). */
+static int sess_flush_origin(struct session *s)
 {
-	if (line[0] < '1' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
-	    line[2] < '0' || line[2] > '9')
-		return -1;
-	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-}
-
-void sess_reply(struct session *s, const char *fmt, ...)
-{
-	char line[SESS_REPLY_ROOM];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 3)
-		n = (int)sizeof(line) - 3;
-	if (out_line(&s->to_client, line, (size_t)n) < 0)
-		log_msg(LOG_WARNING, "client is not reading; reply dropped");
-	s->last_code = sess_code(line);
-}
-
-/* Stop relaying; tell the client why (if anything), flush, then exit. */
-void sess_end(struct session *s, int exit_code, const char *reply)
-{
-	if (s->ending)
-		return;
-	if (reply != NULL)
-		sess_reply(s, "%s", reply);
-	s->ending = 1;
-	s->exit_code = exit_code;
-	s->end_deadline = sess_now() + SESS_FLUSH_MS;
-}
-
-/* ---- pending replies -------------------------------------------------- */
-
-static enum pend pend_head(const struct session *s)
-{
-	return s->pend_n > 0 ? s->pend[s->pend_head] : PEND_NONE;
-}
-
-void pend_push(struct session *s, enum pend p)
-{
-	/* Callers check pend_n < SESS_PENDING_MAX first. */
-	s->pend[(s->pend_head + s->pend_n) % SESS_PENDING_MAX] = p;
-	s->pend_n++;
-}
-
-static void pend_pop(struct session *s)
-{
-	if (s->pend_n == 0)
-		return;
-	s->pend_head = (s->pend_head + 1) % SESS_PENDING_MAX;
-	s->pend_n--;
+	if (out_flush(&s->to_origin, &s->ox) == 0)
+		return 0;
+	log_msg(LOG_NOTICE, "origin control connection: %s", xp_error(&s->ox));
+	return 1;
 }
 
 /* ---- client commands -------------------------------------------------- */
@@ -145,7 +94,7 @@ static void sess_abor(struct session *s, const char *line, size_t len)
 	if (dc_transfer_running(s))
 		dc_abort(s, "closed by ABOR", "client sent ABOR");
 	pend_push(s, PEND_FORWARDED);
-	if (s->to_origin.len == 0 &&
+	if (s->to_origin.len == 0 && !xp_is_tls(&s->ox) &&
 	    send(s->ofd, ip_iac, sizeof(ip_iac), MSG_OOB | MSG_NOSIGNAL) ==
 	    (ssize_t)sizeof(ip_iac)) {
 		out_put(&s->to_origin, "\xf2", 1); /* DM: the urgent mark */
@@ -161,7 +110,8 @@ static void sess_abor(struct session *s, const char *line, size_t len)
 static int sess_cmd_serialises(enum proto_cmd cmd)
 {
 	return cmd == CMD_PASV || cmd == CMD_EPSV || cmd == CMD_PORT ||
-	       cmd == CMD_EPRT || proto_cmd_is_transfer(cmd);
+	       cmd == CMD_EPRT || proto_cmd_is_transfer(cmd) ||
+	       ftps_serialises(cmd);
 }
 
 static void sess_command(struct session *s, enum proto_cmd cmd,
@@ -169,6 +119,8 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 			 size_t arglen)
 {
 	xfer_command(s, cmd, line, len, arg, arglen);
+	if (ftps_command(s, cmd, arg, arglen))
+		return;
 	if (login_command(s, cmd, line, len, arg, arglen))
 		return;
 	switch (cmd) {
@@ -189,12 +141,6 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 	case CMD_REIN:
 		s->pasv_proven = 0;
 		break;
-	case CMD_AUTH:
-		/* A TLS control channel could not be read, and so not
-		 * rewritten: clients fall back to plain FTP on this. */
-		sess_reply(s, "534 AUTH is not supported by this proxy; "
-			   "continue without TLS.");
-		return;
 	case CMD_ABOR:
 		sess_abor(s, line, len);
 		return;
@@ -206,9 +152,9 @@ static void sess_command(struct session *s, enum proto_cmd cmd,
 		 * connect out on its own (active mode by default). */
 		if (s->dc.state != DC_READY) {
 			if (s->dc_refusal[0] != '\0')
-				sess_reply(s, "%s", s->dc_refusal);
+				ctl_reply(s, "%s", s->dc_refusal);
 			else
-				sess_reply(s, "425 Use PASV, EPSV, PORT or EPRT first.");
+				ctl_reply(s, "425 Use PASV, EPSV, PORT or EPRT first.");
 			s->dc_refusal[0] = '\0';
 			return;
 		}
@@ -235,7 +181,8 @@ static void sess_client_lines(struct session *s)
 		if (out_room(&s->to_origin) < 2 * FTPR_LINE_MAX + 16 ||
 		    out_room(&s->to_client) < SESS_REPLY_ROOM ||
 		    s->pend_n >= SESS_PENDING_MAX - 1 ||
-		    s->dc.state == DC_ASKED || s->dc.state == DC_CONNECTING) {
+		    s->dc.state == DC_ASKED || s->dc.state == DC_CONNECTING ||
+		    ftps_blocks(s)) {
 			s->client_blocked = 1;
 			return;
 		}
@@ -253,7 +200,7 @@ static void sess_client_lines(struct session *s)
 		if (st != LB_LINE && ++s->bad_lines >= FTPR_BAD_LINES_MAX) {
 			log_msg(LOG_WARNING, "%u invalid command lines in a row: closing",
 				s->bad_lines);
-			sess_end(s, FTPR_EXIT_OK, "421 Too many invalid commands; closing.");
+			ctl_end(s, FTPR_EXIT_OK, "421 Too many invalid commands; closing.");
 			return;
 		}
 		if (st == LB_LINE)
@@ -261,13 +208,13 @@ static void sess_client_lines(struct session *s)
 		if (st == LB_OVERLONG) {
 			log_msg(LOG_WARNING, "command line over %d bytes (Telnet-"
 				"escaped) refused", FTPR_LINE_MAX);
-			sess_reply(s, "500 Command line too long (limit %d bytes).",
+			ctl_reply(s, "500 Command line too long (limit %d bytes).",
 				   FTPR_LINE_MAX);
 			continue;
 		}
 		if (st == LB_NUL) {
 			log_msg(LOG_WARNING, "command line with a NUL byte refused");
-			sess_reply(s, "500 Command line contains a NUL byte.");
+			ctl_reply(s, "500 Command line contains a NUL byte.");
 			continue;
 		}
 		cmd = proto_command(line, len, &arg, &arglen);
@@ -275,11 +222,11 @@ static void sess_client_lines(struct session *s)
 			lb_consume(&s->cl);
 			log_msg(LOG_WARNING, "malformed command line refused "
 				"(verb not letters only, or a bare CR)");
-			sess_reply(s, "500 Syntax error, command unrecognized.");
+			ctl_reply(s, "500 Syntax error, command unrecognized.");
 			if (++s->bad_lines >= FTPR_BAD_LINES_MAX) {
 				log_msg(LOG_WARNING, "%u invalid command lines in a row: "
 					"closing", s->bad_lines);
-				sess_end(s, FTPR_EXIT_OK,
+				ctl_end(s, FTPR_EXIT_OK,
 					 "421 Too many invalid commands; closing.");
 				return;
 			}
@@ -317,7 +264,7 @@ static int sess_reply_unfit(struct session *s, enum pend head,
 		return 0;
 	log_msg(LOG_WARNING, "origin answered a relayed command with %d; "
 		"refused: %.*s", code, (int)(len < 80 ? len : 80), line);
-	sess_reply(s, "500 Origin sent an invalid reply.");
+	ctl_reply(s, "500 Origin sent an invalid reply.");
 	return 1;
 }
 
@@ -331,8 +278,7 @@ static void sess_origin_lines(struct session *s)
 	s->held = 0;
 	while (!s->ending) {
 		enum pend head = pend_head(s);
-		int injected = head == PEND_EPSV || head == PEND_PASV ||
-			       head == PEND_EPRT || head == PEND_PORT;
+		int injected = pend_ours(head);
 		enum proto_line r;
 
 		st = lb_peek(&s->ol, &line, &len);
@@ -341,7 +287,7 @@ static void sess_origin_lines(struct session *s)
 		if (st != LB_LINE) {
 			log_msg(LOG_ERR, "origin sent an %s reply line; ending session",
 				st == LB_NUL ? "NUL-containing" : "overlong");
-			sess_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
+			ctl_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
 			return;
 		}
 		if (proto_reply_bare_cr((char *)line, len) > 0 && !s->origin_cr_seen) {
@@ -355,13 +301,13 @@ static void sess_origin_lines(struct session *s)
 			if (line[0] == '2' && s->dc.aborted) {
 				/* We cut the data: "complete" would be a lie. */
 				s->swallow = 1;
-				sess_reply(s, "426 Data connection %s; transfer aborted.",
+				ctl_reply(s, "426 Data connection %s; transfer aborted.",
 					   s->dc.abort_what);
 			} else if (line[0] == '2' && s->dc.prelim && !dc_drained(s)) {
 				s->held = 1;
 				return;
 			}
-			xfer_end(s, sess_code(line));
+			xfer_end(s, ctl_code(line));
 			dc_transfer_end(s);
 		}
 		if (!injected && !s->swallow && len + 2 > out_room(&s->to_client)) {
@@ -374,7 +320,7 @@ static void sess_origin_lines(struct session *s)
 		if (r == PROTO_LINE_BAD) {
 			log_msg(LOG_ERR, "origin sent a line that is not a reply: %.*s",
 				(int)(len < 60 ? len : 60), line);
-			sess_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
+			ctl_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
 			return;
 		}
 		if (first && !injected && sess_reply_unfit(s, head, line, len))
@@ -389,7 +335,9 @@ static void sess_origin_lines(struct session *s)
 					s->dc.origin_port = port;
 			snprintf(s->injected_text, sizeof(s->injected_text), "%.*s",
 				 (int)len, line);
-		} else if (!s->swallow) {
+		} else if (!s->swallow &&
+			   !(head == PEND_FEAT &&
+			     ftps_feat_line(s, line, len, r == PROTO_LINE_LAST))) {
 			out_line(&s->to_client, line, len);
 		}
 		lb_consume(&s->ol);
@@ -414,6 +362,7 @@ static void sess_origin_lines(struct session *s)
 		pend_pop(s);
 		if (injected)
 			dc_origin_answered(s, head, code);
+		ftps_origin_reply(s, head, code);
 	}
 }
 
@@ -428,24 +377,25 @@ static void sess_timers(struct session *s, msec_t now)
 		return;
 	if (sess_signal != 0) {
 		log_msg(LOG_NOTICE, "signal %d: ending session", (int)sess_signal);
-		sess_end(s, FTPR_EXIT_OK, "421 Service shutting down.");
+		ctl_end(s, FTPR_EXIT_OK, "421 Service shutting down.");
 		return;
 	}
 	if (pend_head(s) == PEND_GREETING && now >= s->greet_deadline) {
 		log_msg(LOG_ERR, "origin sent no greeting within %d s",
 			cf->connect_timeout);
-		sess_end(s, FTPR_EXIT_TEMP,
+		ctl_end(s, FTPR_EXIT_TEMP,
 			 "421 Origin did not answer; try again later.");
 		return;
 	}
 	dc_timers(s, now);
+	ftps_timers(s, now);
 	/* The idle timer never runs while a transfer moves data. */
 	if (!dc_transfer_running(s) &&
 	    now >= s->last_client + SESS_MS(cf->idle_timeout)) {
 		log_msg(LOG_NOTICE, "idle for %d s: closing", cf->idle_timeout);
-		sess_reply(s, "421 Idle timeout (%d seconds): closing control "
+		ctl_reply(s, "421 Idle timeout (%d seconds): closing control "
 			   "connection.", cf->idle_timeout);
-		sess_end(s, FTPR_EXIT_OK, NULL);
+		ctl_end(s, FTPR_EXIT_OK, NULL);
 	}
 }
 
@@ -463,6 +413,7 @@ static msec_t sess_next_wakeup(const struct session *s, msec_t now)
 	if (pend_head(s) == PEND_GREETING)
 		SESS_NEXT(s->greet_deadline);
 	next = dc_next_deadline(s, next);
+	next = ftps_next_deadline(s, now, next);
 	if (!dc_transfer_running(s))
 		SESS_NEXT(s->last_client + SESS_MS(s->cf->idle_timeout));
 	if (s->held && s->drain_poll)
@@ -489,21 +440,21 @@ static int sess_read_client(struct session *s)
 	unsigned char *tail = (unsigned char *)lb_tail(&s->cl);
 	unsigned char answer[48];
 	size_t alen = 0, kept;
-	ssize_t n = read(s->cin, tail, lb_room(&s->cl));
+	ssize_t n = xp_read(&s->cx, tail, lb_room(&s->cl));
 
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return 0;
 		if (n < 0)
 			log_msg(LOG_NOTICE, "client control connection: %s",
-				strerror(errno));
+				xp_error(&s->cx));
 		return 1;
 	}
-	if (s->client_bytes == 0 && tail[0] == 0x16) {
+	if (s->client_bytes == 0 && tail[0] == 0x16 && !xp_is_tls(&s->cx)) {
 		/* SECURITY/clarity: a TLS ClientHello (implicit FTPS) on
 		 * the plain port; it will never form a line. */
 		log_msg(LOG_WARNING, "client started a TLS handshake: closing");
-		sess_end(s, FTPR_EXIT_OK, "421 TLS is not supported on this port; "
+		ctl_end(s, FTPR_EXIT_OK, "421 TLS is not supported on this port; "
 			 "use plain FTP.");
 		return 0;
 	}
@@ -524,15 +475,15 @@ static int sess_read_client(struct session *s)
 	if (s->junk > FTPR_JUNK_MAX) {
 		log_msg(LOG_WARNING, "%zu bytes without a valid command line: closing",
 			s->junk);
-		sess_end(s, FTPR_EXIT_OK, "421 Command line too long; closing.");
+		ctl_end(s, FTPR_EXIT_OK, "421 Command line too long; closing.");
 	}
 	return 0;
 }
 
 /* Read into a line buffer; returns 0, or 1 at end of file or error. */
-static int sess_read_lines(int fd, struct linebuf *lb, const char *who)
+static int sess_read_lines(struct xport *x, struct linebuf *lb, const char *who)
 {
-	ssize_t n = read(fd, lb_tail(lb), lb_room(lb));
+	ssize_t n = xp_read(x, lb_tail(lb), lb_room(lb));
 
 	if (n > 0) {
 		lb_commit(lb, (size_t)n);
@@ -541,7 +492,7 @@ static int sess_read_lines(int fd, struct linebuf *lb, const char *who)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n < 0)
-		log_msg(LOG_NOTICE, "%s control connection: %s", who, strerror(errno));
+		log_msg(LOG_NOTICE, "%s control connection: %s", who, xp_error(x));
 	return 1;
 }
 
@@ -557,6 +508,7 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 	s->ofd = su->origin;
 	lb_init(&s->cl, s->clbuf, sizeof(s->clbuf), FTPR_LINE_MAX);
 	lb_init(&s->ol, s->olbuf, sizeof(s->olbuf), FTPR_REPLY_LINE_MAX);
+	xp_plain(&s->cx, s->cin, s->cout);
 	dc_init(s);
 	s->last_client = sess_now();
 	s->greet_deadline = s->last_client + SESS_MS(s->cf->connect_timeout);
@@ -570,6 +522,7 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 		net_set_nonblock(s->ofd);
 		net_tune_control(s->ofd);
 	} else {
+		xp_plain(&s->ox, -1, -1);
 		login_start(s); /* routing: no origin before USER */
 	}
 	{
@@ -579,6 +532,7 @@ static void sess_init(struct session *s, const struct sess_setup *su)
 		 * does) stays in the byte stream instead of being lost. */
 		(void)setsockopt(s->cin, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
 	}
+	ftps_init(s);
 }
 
 /* Decide whether the session is over; 1 to leave the loop. */
@@ -586,10 +540,10 @@ static int sess_check_end(struct session *s, msec_t now)
 {
 	if (!s->ending && s->origin_eof && !s->held && !s->origin_blocked) {
 		if (s->last_code == 221 || s->last_code == 421) {
-			sess_end(s, FTPR_EXIT_OK, NULL);
+			ctl_end(s, FTPR_EXIT_OK, NULL);
 		} else {
 			log_msg(LOG_WARNING, "origin closed the control connection");
-			sess_end(s, FTPR_EXIT_TEMP,
+			ctl_end(s, FTPR_EXIT_TEMP,
 				 "421 Origin closed the connection.");
 		}
 	}
@@ -603,7 +557,7 @@ static int sess_check_end(struct session *s, msec_t now)
 		/* After 221 the client closing first is the normal end. */
 		if (s->last_code != 221)
 			log_msg(LOG_INFO, "client closed the control connection");
-		sess_end(s, FTPR_EXIT_OK, NULL);
+		ctl_end(s, FTPR_EXIT_OK, NULL);
 		return 1;
 	}
 	return 0;
@@ -621,7 +575,8 @@ static void sess_linger(struct session *s)
 
 	if (s->client_eof)
 		return;
-	(void)shutdown(s->cout, SHUT_WR);
+	if (xp_shutdown(&s->cx) < 0)
+		(void)shutdown(s->cout, SHUT_WR);
 	for (msec_t now = sess_now(); now < end; now = sess_now()) {
 		struct timespec ts = { 0, (long)(end - now) * 1000000 };
 		fd_set rd;
@@ -686,7 +641,7 @@ int sess_run(const struct sess_setup *su)
 		if (s->to_client.len > 0 && sess_flush_client(s) < 0)
 			break;
 		if (!s->ending && s->to_origin.len > 0 && !s->origin_eof &&
-		    out_flush(&s->to_origin, s->ofd) < 0)
+		    sess_flush_origin(s))
 			s->origin_eof = 1;
 		if (sess_check_end(s, now))
 			break;
@@ -694,16 +649,12 @@ int sess_run(const struct sess_setup *su)
 
 		FD_ZERO(&rd);
 		FD_ZERO(&wr);
-		if (s->to_client.len > 0)
-			fdset_add(s->cout, &wr, &maxfd);
+		xp_fdset(&s->cx, !s->ending && !s->client_eof && lb_room(&s->cl) > 0,
+			 s->to_client.len > 0, &rd, &wr, &maxfd);
 		if (!s->ending) {
-			if (!s->client_eof && lb_room(&s->cl) > 0)
-				fdset_add(s->cin, &rd, &maxfd);
-			if (s->ofd >= 0 && !s->origin_eof && !s->held &&
-			    lb_room(&s->ol) > 0)
-				fdset_add(s->ofd, &rd, &maxfd);
-			if (s->to_origin.len > 0 && !s->origin_eof)
-				fdset_add(s->ofd, &wr, &maxfd);
+			xp_fdset(&s->ox, s->ofd >= 0 && !s->origin_eof && !s->held &&
+				 lb_room(&s->ol) > 0, s->ofd >= 0 &&
+				 s->to_origin.len > 0 && !s->origin_eof, &rd, &wr, &maxfd);
 			for (int side = 0; side < 2; side++) {
 				if (dc->pending[side] >= 0)
 					fdset_add(dc->pending[side], &wr, &maxfd);
@@ -720,25 +671,28 @@ int sess_run(const struct sess_setup *su)
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_ERR, "select: %s", strerror(errno));
-			sess_end(s, FTPR_EXIT_TEMP, NULL);
+			ctl_end(s, FTPR_EXIT_TEMP, NULL);
 			break;
 		}
 		if (n == 0)
 			continue;
 
-		if (FD_ISSET(s->cout, &wr) && sess_flush_client(s) < 0)
+		if (s->to_client.len > 0 && xp_can_write(&s->cx, &rd, &wr) &&
+		    sess_flush_client(s) < 0)
 			break;
 		if (s->ending)
 			continue;
-		if (FD_ISSET(s->cin, &rd) && sess_read_client(s)) {
+		if (!s->client_eof && lb_room(&s->cl) > 0 &&
+		    xp_can_read(&s->cx, &rd, &wr) && sess_read_client(s)) {
 			s->client_eof = 1;
 			s->client_eof_deadline = sess_now() + SESS_FLUSH_MS;
 		}
-		if (s->ofd >= 0 && FD_ISSET(s->ofd, &rd) &&
-		    sess_read_lines(s->ofd, &s->ol, "origin"))
+		if (s->ofd >= 0 && !s->origin_eof && !s->held &&
+		    lb_room(&s->ol) > 0 && xp_can_read(&s->ox, &rd, &wr) &&
+		    sess_read_lines(&s->ox, &s->ol, "origin"))
 			s->origin_eof = 1;
-		if (s->ofd >= 0 && FD_ISSET(s->ofd, &wr) &&
-		    out_flush(&s->to_origin, s->ofd) < 0)
+		if (s->ofd >= 0 && !s->origin_eof && xp_can_write(&s->ox, &rd, &wr) &&
+		    sess_flush_origin(s))
 			s->origin_eof = 1;
 		for (int side = 0; side < 2; side++) {
 			if (dc->pending[side] >= 0 && FD_ISSET(dc->pending[side], &wr))
@@ -761,6 +715,7 @@ int sess_run(const struct sess_setup *su)
 	s->bytes_down += s->dc.relay.dir[RELAY_ORIGIN].bytes;
 	xfer_end(s, 0);
 	dc_close(s);
+	(void)xp_shutdown(&s->ox); /* close_notify, where TLS is on */
 	sess_linger(s);
 	log_msg(LOG_INFO, "session end: %lu transfers, %llu bytes to client, "
 		"%llu bytes from client", s->transfers,

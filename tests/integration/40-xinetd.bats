@@ -33,13 +33,16 @@ teardown() {
 xinetd_start() {
 	cp "$FTPRELAY" "$XDIR/ftprelay"
 	chmod 755 "$XDIR/ftprelay"
-	# XINETD_ROUTES: a route map instead of the origin.
+	# XINETD_ROUTES: a route map instead of the origin; XINETD_EXTRA_CONF:
+	# more lines for the config file.
 	if [ -n "${XINETD_ROUTES:-}" ]; then
 		printf '%s\n' "$XINETD_ROUTES" >"$XDIR/routes.map"
 		chmod 644 "$XDIR/routes.map"
-		printf 'route-map = %s\nconnect-timeout = 5\n' "$XDIR/routes.map" >"$XDIR/ftprelay.conf"
+		printf 'route-map = %s\nconnect-timeout = 5\n%s' "$XDIR/routes.map" \
+			"${XINETD_EXTRA_CONF:-}" >"$XDIR/ftprelay.conf"
 	else
-		printf 'origin = 127.0.0.1:%s\nconnect-timeout = 5\n' "$ORIGIN_PORT" >"$XDIR/ftprelay.conf"
+		printf 'origin = 127.0.0.1:%s\nconnect-timeout = 5\n%s' "$ORIGIN_PORT" \
+			"${XINETD_EXTRA_CONF:-}" >"$XDIR/ftprelay.conf"
 	fi
 	chmod 644 "$XDIR/ftprelay.conf"
 	XINETD_PORT=$(free_port)
@@ -94,6 +97,27 @@ xinetd_start() {
 	[ "$(sha256_of "$T/epsv.bin")" = "$(sha256_of "$ORIGIN_ROOT/f.bin")" ]
 	make_random_file "$T/up.bin" 4
 	curl_ftp -T "$T/up.bin" "ftp://127.0.0.1:$XINETD_PORT/upload/up.bin"
+	[ "$(sha256_of "$ORIGIN_ROOT/upload/up.bin")" = "$(sha256_of "$T/up.bin")" ]
+	wait_no_ftprelay
+}
+
+@test "xinetd: an implicit FTPS session (the TLS module, certificate and key loaded before the lock-down) serves curl ftps://" {
+	origin_start
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$XDIR/key.pem" -out "$XDIR/cert.pem" -days 2 -subj /CN=localhost \
+		-addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+	# xinetd starts the session as nobody, who must read them here.
+	chmod 644 "$XDIR/key.pem" "$XDIR/cert.pem"
+	cp "$TOP_BUILDDIR/src/ftprelay-tls.so" "$XDIR/"
+	XINETD_EXTRA_CONF=$(printf '%s\n' "client-tls = implicit" \
+		"tls-cert = $XDIR/cert.pem" "tls-key = $XDIR/key.pem" \
+		"tls-module = $XDIR/ftprelay-tls.so")
+	xinetd_start
+	make_random_file "$ORIGIN_ROOT/f.bin" 2
+	curl_ftp --cacert "$XDIR/cert.pem" -o "$T/f.bin" "ftps://127.0.0.1:$XINETD_PORT/f.bin"
+	[ "$(sha256_of "$T/f.bin")" = "$(sha256_of "$ORIGIN_ROOT/f.bin")" ]
+	make_random_file "$T/up.bin" 2
+	curl_ftp --cacert "$XDIR/cert.pem" -T "$T/up.bin" "ftps://127.0.0.1:$XINETD_PORT/upload/up.bin"
 	[ "$(sha256_of "$ORIGIN_ROOT/upload/up.bin")" = "$(sha256_of "$T/up.bin")" ]
 	wait_no_ftprelay
 }

@@ -11,6 +11,7 @@ NSPAWN_PORT=2121
 # A second pair of the same units, routed by a map (--route-map).
 NSPAWN_ROUTED_PORT=2122
 HARDENED_PORT=2123
+NSPAWN_FTPS_PORT=2990
 
 # in_ct CMD...: run CMD inside the container (bounded, stdin /dev/null).
 in_ct() {
@@ -126,6 +127,31 @@ setup_file() {
 	cp "$TOP_SRCDIR/examples/ftprelay@.service.d-hardening.conf" \
 		"$NS/units/ftprelayh@.service.d/hardening.conf"
 
+	# --- implicit FTPS on a second port: the shipped units copied as
+	# ftprelay-ftps.socket and ftprelay-ftps@.service, with the drop-ins of
+	# examples/ftps-990/ (port, binary, config and module paths changed
+	# for the test).  The key is root's alone (0600): systemd hands it to
+	# the dynamic user as a credential.
+	local ex=$TOP_SRCDIR/examples/ftps-990
+	mkdir -p "$NS/units/ftprelay-ftps.socket.d" "$NS/units/ftprelay-ftps@.service.d" "$NS/tls"
+	sed '/^ExecStartPre=/d' "$NS/units/ftprelay.socket" >"$NS/units/ftprelay-ftps.socket"
+	sed "s/^ListenStream=990\$/ListenStream=$NSPAWN_FTPS_PORT/" \
+		"$ex/ftprelay.socket.d/ftps-990.conf" >"$NS/units/ftprelay-ftps.socket.d/ftps-990.conf"
+	grep -qx "ListenStream=$NSPAWN_FTPS_PORT" "$NS/units/ftprelay-ftps.socket.d/ftps-990.conf"
+	cp "$NS/units/ftprelay@.service" "$NS/units/ftprelay-ftps@.service"
+	sed -E -e "s|/usr/sbin/ftprelay|/opt/ftprelay/ftprelay|" \
+		-e "s|--config /etc/ftprelay.conf|--config $conf|" \
+		-e 's|^(ExecStart=/.*)$|\1 --tls-module /opt/ftprelay/ftprelay-tls.so|' \
+		"$ex/ftprelay@.service.d/ftps-990.conf" >"$NS/units/ftprelay-ftps@.service.d/ftps-990.conf"
+	grep -q -- "--client-tls implicit .*--tls-module" "$NS/units/ftprelay-ftps@.service.d/ftps-990.conf"
+	ln -s ../ftprelay-ftps.socket "$NS/units/sockets.target.wants/ftprelay-ftps.socket"
+	cp "$TOP_BUILDDIR/src/ftprelay-tls.so" "$NS/bin/ftprelay-tls.so"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$NS/tls/key.pem" -out "$NS/tls/cert.pem" -days 2 -subj /CN=localhost \
+		-addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+	chmod 600 "$NS/tls/key.pem"
+	chmod 644 "$NS/tls/cert.pem"
+
 	# --- the origin: vsftpd inside the container, on 127.0.0.1:21
 	cat >"$NS/srv/vsftpd.conf" <<EOF
 listen=YES
@@ -176,6 +202,7 @@ EOF
 		-D / --volatile=yes \
 		--bind-ro="$NS/units:/etc/systemd/system" \
 		--bind-ro="$NS/bin:/opt/ftprelay" \
+		--bind-ro="$NS/tls:/etc/ftprelay" \
 		"${CONF_BIND[@]}" \
 		--bind-ro="$NS/ftp-sysusers.conf:/etc/sysusers.d/ftp-test.conf" \
 		--bind-ro="$TOP_SRCDIR/units/ftprelay.sysusers:/etc/sysusers.d/ftprelay.conf" \
@@ -282,6 +309,21 @@ active_sessions() {
 	[ "$(sha256_of "$NS/srv/routed.bin")" = "$(sha256_of "$NS/srv/root/f.bin")" ]
 	in_ct journalctl --no-pager -o cat -u 'ftprelay-routed@*' | grep -q 'origin 127\.0\.0\.1:21' ||
 		fail "no routed session in the journal"
+}
+
+@test "implicit FTPS with the example drop-ins (examples/ftps-990): curl ftps:// through a key only root can read, handed over as a credential" {
+	run in_ct systemctl is-active ftprelay-ftps.socket
+	[ "$output" = active ]
+	rm -f "$NS/srv/got-tls.bin"
+	run in_ct curl --silent --show-error --fail --max-time 50 \
+		--cacert /etc/ftprelay/cert.pem -o /srv/test/got-tls.bin \
+		"ftps://127.0.0.1:$NSPAWN_FTPS_PORT/f.bin"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(sha256_of "$NS/srv/got-tls.bin")" = "$(sha256_of "$NS/srv/root/f.bin")" ]
+	in_ct journalctl --no-pager -o cat -u 'ftprelay-ftps@*' | grep -q 'TLS with the client: TLSv1.3' ||
+		fail "no 'TLS with the client' line in the journal"
+	[ "$(stat -c %a "$NS/tls/key.pem")" = 600 ]
 }
 
 @test "finished sessions end their ftprelay@ service instance" {

@@ -116,3 +116,31 @@ PY
 	[ "$(grep -c '^Child [0-9]* died with code 0$' "$RELAY_LOG")" -eq 4 ] ||
 		fail "not every session exited 0"
 }
+
+@test "valgrind memcheck: FTPS on both legs (a download and an upload through TLS, vsftpd requiring TLS and session reuse) gives no memory error and no leak" {
+	[ -f "$TOP_BUILDDIR/src/ftprelay-tls.so" ] || fail "no TLS module in the build"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$T/key.pem" -out "$T/cert.pem" -days 2 -subj /CN=localhost \
+		-addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+	origin_start ssl_enable=YES allow_anon_ssl=YES force_anon_logins_ssl=YES \
+		force_anon_data_ssl=YES require_ssl_reuse=YES ssl_ciphers=HIGH \
+		"rsa_cert_file=$T/cert.pem" "rsa_private_key_file=$T/key.pem"
+	relay_start_valgrind --tls-module "$TOP_BUILDDIR/src/ftprelay-tls.so" \
+		--client-tls required --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
+		--origin-tls explicit --origin-tls-ca "$T/cert.pem"
+	make_random_file "$ORIGIN_ROOT/f.bin" 1
+	curl_ftp --ssl-reqd --cacert "$T/cert.pem" -o "$T/f.bin" \
+		"ftp://127.0.0.1:$RELAY_PORT/f.bin"
+	[ "$(sha256_of "$T/f.bin")" = "$(sha256_of "$ORIGIN_ROOT/f.bin")" ]
+	curl_ftp --ssl-reqd --cacert "$T/cert.pem" -T "$T/f.bin" \
+		"ftp://127.0.0.1:$RELAY_PORT/upload/up.bin"
+	[ "$(sha256_of "$ORIGIN_ROOT/upload/up.bin")" = "$(sha256_of "$T/f.bin")" ]
+	wait_no_ftprelay 30
+	local logs=("$T"/vg.*.log) f
+	[ "${#logs[@]}" -eq 2 ] || fail "expected 2 valgrind reports, found ${#logs[@]}"
+	for f in "${logs[@]}"; do
+		grep -q 'ERROR SUMMARY: 0 errors from 0 contexts' "$f" || { cat "$f"; fail "valgrind found errors: $f"; }
+		! grep -q 'definitely lost: [1-9]' "$f" || { cat "$f"; fail "definite leak: $f"; }
+	done
+	! grep -E 'Child [0-9]+ died' "$RELAY_LOG" | grep -v 'died with code 0$'
+}

@@ -12,12 +12,17 @@ PASV, SIZE, RETR, QUIT), on 127.0.0.1:PORT, and prints "ready".
   --reply VERB=LINE answer VERB with LINE instead (a "\\r" in LINE is sent
                     as a bare CR)
   --log FILE        every command received, one per line
+  --tls CERT,KEY    implicit FTPS: TLS from the first byte on the control
+                    connection and on every data connection
+  --truncate        with --tls: RETR ends its data connection without TLS
+                    close_notify (a truncation), and still says 226
 
 usage: hostile_origin.py [options] PORT
 """
 
 import argparse
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -26,9 +31,17 @@ FILE_A = 65536
 FILE_B = 5000
 
 
-def serve_data(lst, oob):
+def serve_data(lst, oob, args):
     conn, _ = lst.accept()
     lst.close()
+    if args.ctx is not None:
+        conn = args.ctx.wrap_socket(conn, server_side=True)
+        conn.sendall(b"A" * FILE_A + b"B" * FILE_B)
+        if args.truncate:
+            conn.close()  # no close_notify
+        else:
+            conn.unwrap().close()
+        return
     conn.sendall(b"A" * FILE_A)
     if oob:
         time.sleep(0.3)
@@ -65,7 +78,7 @@ def session(conn, args, log):
             send("331 Password please.")
         elif verb == "PASS":
             send("230 Logged in.")
-        elif verb in ("TYPE", "NOOP", "MODE", "STRU"):
+        elif verb in ("TYPE", "NOOP", "MODE", "STRU", "PBSZ", "PROT"):
             send("200 OK.")
         elif verb == "PWD":
             send('257 "/" is the current directory.')
@@ -85,7 +98,7 @@ def session(conn, args, log):
                      % (p >> 8, p & 255))
         elif verb == "RETR" and lst is not None:
             send("150 Opening BINARY mode data connection.")
-            serve_data(lst, args.oob)
+            serve_data(lst, args.oob, args)
             lst = None
             send("226 Transfer complete.")
         elif verb == "QUIT":
@@ -96,6 +109,16 @@ def session(conn, args, log):
         for extra in args.extra.get(verb, []):
             send(extra)
     conn.close()
+
+
+def tls_session(conn, args):
+    if args.ctx is not None:
+        try:
+            conn = args.ctx.wrap_socket(conn, server_side=True)
+        except (OSError, ssl.SSLError):
+            conn.close()
+            return
+    session(conn, args, args.log)
 
 
 def pairs(items, multi):
@@ -115,10 +138,17 @@ def main():
     ap.add_argument("--extra", action="append", default=[])
     ap.add_argument("--reply", action="append", default=[])
     ap.add_argument("--log")
+    ap.add_argument("--tls")
+    ap.add_argument("--truncate", action="store_true")
     ap.add_argument("port", type=int)
     args = ap.parse_args()
     args.extra = pairs(args.extra, True)
     args.reply = pairs(args.reply, False)
+    args.ctx = None
+    if args.tls:
+        cert, key = args.tls.split(",", 1)
+        args.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        args.ctx.load_cert_chain(cert, key)
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", args.port))
@@ -126,7 +156,7 @@ def main():
     print("ready", flush=True)
     while True:
         conn, _ = srv.accept()
-        threading.Thread(target=session, args=(conn, args, args.log),
+        threading.Thread(target=tls_session, args=(conn, args),
                          daemon=True).start()
 
 

@@ -240,8 +240,68 @@ static void proxy_protocol(void)
 	}
 }
 
+static void tls(void)
+{
+	struct conf c;
+	char err[256];
+
+	cfg_defaults(&c);
+	TAP_OK(c.client_tls == CLIENT_TLS_OFF && c.origin_tls == ORIGIN_TLS_OFF &&
+	       c.client_tls_reuse && c.origin_tls_verify &&
+	       strstr(c.tls_module, "ftprelay-tls.so") != NULL,
+	       "TLS is off by default; reuse and verification on");
+	TAP_OK(cfg_set(&c, "client-tls", "implicit", err, sizeof(err)) == CONF_OK &&
+	       c.client_tls == CLIENT_TLS_IMPLICIT, "client-tls implicit");
+	TAP_OK(cfg_set(&c, "client-tls", "required", err, sizeof(err)) == CONF_OK &&
+	       c.client_tls == CLIENT_TLS_REQUIRED, "client-tls required");
+	TAP_OK(cfg_set(&c, "client-tls", "on", err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "optional") != NULL, "client-tls on refused, modes named");
+	TAP_OK(cfg_set(&c, "origin-tls", "explicit", err, sizeof(err)) == CONF_OK &&
+	       c.origin_tls == ORIGIN_TLS_EXPLICIT, "origin-tls explicit");
+	TAP_OK(cfg_set(&c, "origin-tls", "required", err, sizeof(err)) == CONF_ERROR,
+	       "origin-tls required refused");
+	TAP_OK(cfg_set(&c, "client-tls-reuse", "no", err, sizeof(err)) == CONF_OK &&
+	       !c.client_tls_reuse, "client-tls-reuse no");
+	TAP_OK(cfg_set(&c, "origin-tls-verify", "maybe", err, sizeof(err)) == CONF_ERROR,
+	       "origin-tls-verify maybe refused");
+	TAP_OK(cfg_set(&c, "origin-tls-verify", "no", err, sizeof(err)) == CONF_OK &&
+	       !c.origin_tls_verify, "origin-tls-verify no");
+	TAP_OK(cfg_set(&c, "tls-cert", "", err, sizeof(err)) == CONF_ERROR,
+	       "an empty tls-cert refused");
+	TAP_OK(cfg_set(&c, "origin-tls-name", "ftp.example.com", err, sizeof(err)) == CONF_OK &&
+	       strcmp(c.origin_tls_name, "ftp.example.com") == 0, "origin-tls-name");
+
+	char *argv[] = { "ftprelay", "--origin", "h", "--client-tls", "optional", NULL };
+
+	TAP_OK(cfg_load(&c, 5, argv, err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "tls-cert") != NULL, "client-tls without a certificate refused");
+	char *argv2[] = { "ftprelay", "--origin", "h", "--client-tls", "optional",
+			  "--tls-cert", "/etc/c.pem", NULL };
+
+	TAP_OK(cfg_load(&c, 7, argv2, err, sizeof(err)) == CONF_OK &&
+	       strcmp(c.tls_cert, "/etc/c.pem") == 0 && c.tls_key[0] == '\0',
+	       "the key defaults to the certificate file");
+}
+
+/* FTPS towards the origin needs the session to read the greeting: not
+ * with routing or an --origin list (login.c reads it) yet. */
+static void tls_and_routing(void)
+{
+	struct conf c;
+	char err[256];
+	char *a1[] = { "ftprelay", "--route-map", "/etc/r.cdb", "--origin-tls", "explicit", NULL };
+	char *a2[] = { "ftprelay", "--origin", "a,b", "--origin-tls", "implicit", NULL };
+
+	TAP_OK(cfg_load(&c, 5, a1, err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "origin-tls") != NULL, "origin-tls with routing is refused, and says so");
+	TAP_OK(cfg_load(&c, 5, a2, err, sizeof(err)) == CONF_ERROR &&
+	       strstr(err, "origin-tls") != NULL, "origin-tls with an --origin list is refused");
+}
+
 int main(void)
 {
+	tls();
+	tls_and_routing();
 	proxy_protocol();
 	hostport();
 	ranges();
