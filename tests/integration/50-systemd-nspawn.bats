@@ -140,10 +140,11 @@ setup_file() {
 	grep -qx "ListenStream=$NSPAWN_FTPS_PORT" "$NS/units/ftprelay-ftps.socket.d/ftps-990.conf"
 	cp "$NS/units/ftprelay@.service" "$NS/units/ftprelay-ftps@.service"
 	sed -E -e "s|/usr/sbin/ftprelay|/opt/ftprelay/ftprelay|" \
-		-e "s|--config /etc/ftprelay.conf|--config $conf|" \
+		-e "s|--config /etc/ftprelay.conf|--config $ct_conf|" \
 		-e 's|^(ExecStart=/.*)$|\1 --tls-module /opt/ftprelay/ftprelay-tls.so|' \
 		"$ex/ftprelay@.service.d/ftps-990.conf" >"$NS/units/ftprelay-ftps@.service.d/ftps-990.conf"
 	grep -q -- "--client-tls implicit .*--tls-module" "$NS/units/ftprelay-ftps@.service.d/ftps-990.conf"
+	grep -q -- "--config $ct_conf " "$NS/units/ftprelay-ftps@.service.d/ftps-990.conf"
 	ln -s ../ftprelay-ftps.socket "$NS/units/sockets.target.wants/ftprelay-ftps.socket"
 	cp "$TOP_BUILDDIR/src/ftprelay-tls.so" "$NS/bin/ftprelay-tls.so"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
