@@ -192,32 +192,6 @@ static void login_drop_origin(struct session *s)
 	s->dc_refusal[0] = '\0';
 }
 
-/* Wait until fd is readable (or writable: want_write) or the deadline;
- * 1 ready, 0 timed out, -1 interrupted (a signal: the loop ends the
- * session). */
-static int login_wait(int fd, int want_write, msec_t deadline)
-{
-	for (;;) {
-		msec_t now = sess_now();
-		struct timespec ts;
-		fd_set set;
-		int n;
-
-		if (now >= deadline)
-			return 0;
-		ts.tv_sec = (time_t)((deadline - now) / 1000);
-		ts.tv_nsec = (long)((deadline - now) % 1000) * 1000000;
-		FD_ZERO(&set);
-		FD_SET(fd, &set);
-		n = pselect(fd + 1, want_write ? NULL : &set,
-			    want_write ? &set : NULL, NULL, &ts, &sess_orig_mask);
-		if (n > 0)
-			return 1;
-		if (n < 0 && errno == EINTR)
-			return -1;
-	}
-}
-
 /* Connect to a and consume its greeting, read through lb (what follows
  * the greeting, nothing normally, stays there); each greeting line also
  * goes to keep, with CRLF, when keep is not NULL.  The fd, -1 (failed,
@@ -238,7 +212,7 @@ static int login_connect_one(const struct sess_setup *su,
 		log_msg(LOG_WARNING, "origin %s: %s", who, strerror(errno));
 		return -1;
 	}
-	w = login_wait(fd, 1, deadline);
+	w = net_wait(fd, 1, deadline, &sess_orig_mask);
 	e = w > 0 ? net_connect_result(fd) : ETIMEDOUT;
 	if (w < 0 || e != 0) {
 		if (w >= 0)
@@ -284,7 +258,7 @@ static int login_connect_one(const struct sess_setup *su,
 			if (r == PROTO_LINE_LAST)
 				goto fail;
 		}
-		w = login_wait(fd, 0, deadline);
+		w = net_wait(fd, 0, deadline, &sess_orig_mask);
 		if (w <= 0) {
 			if (w == 0)
 				log_msg(LOG_WARNING, "origin %s sent no greeting within %d s",

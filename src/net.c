@@ -15,6 +15,9 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <signal.h>
+#include <sys/select.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "defs.h"
@@ -335,6 +338,37 @@ static int net_listen_got(int fd, uint16_t *port)
 	}
 	*port = net_port(&got);
 	return fd;
+}
+
+int64_t net_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int net_wait(int fd, int want_write, int64_t deadline, const sigset_t *mask)
+{
+	for (;;) {
+		int64_t now = net_now_ms();
+		struct timespec ts;
+		fd_set set;
+		int n;
+
+		if (now >= deadline)
+			return 0;
+		ts.tv_sec = (time_t)((deadline - now) / 1000);
+		ts.tv_nsec = (long)((deadline - now) % 1000) * 1000000;
+		FD_ZERO(&set);
+		FD_SET(fd, &set);
+		n = pselect(fd + 1, want_write ? NULL : &set,
+			    want_write ? &set : NULL, NULL, &ts, mask);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno == EINTR)
+			return -1;
+	}
 }
 
 int net_listen_range(const struct net_addr *a, uint16_t lo, uint16_t hi,

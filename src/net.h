@@ -3,6 +3,7 @@
 #ifndef FTPR_NET_H
 #define FTPR_NET_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -65,6 +66,12 @@ int net_unacked(int fd);
 uint64_t net_acked(int fd);
 /* The connection is gone (the peer reset it). */
 int net_closed(int fd);
+/* Milliseconds of CLOCK_MONOTONIC. */
+int64_t net_now_ms(void);
+/* Wait until fd is readable (or writable: want_write) or the deadline
+ * (net_now_ms() time), with this signal mask: 1 ready, 0 timed out, -1
+ * interrupted by a signal. */
+int net_wait(int fd, int want_write, int64_t deadline, const sigset_t *mask);
 /* Close with a reset instead of an orderly FIN. */
 void net_abort(int fd);
 

@@ -406,46 +406,13 @@ garbage:
 
 /* ---- the GET ----------------------------------------------------------- */
 
-static int64_t url_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* 1 ready, 0 deadline, -1 signal. */
-static int url_wait(int fd, int want_write, int64_t deadline,
-		    const sigset_t *mask)
-{
-	for (;;) {
-		int64_t now = url_now();
-		struct timespec ts;
-		fd_set set;
-		int n;
-
-		if (now >= deadline)
-			return 0;
-		ts.tv_sec = (time_t)((deadline - now) / 1000);
-		ts.tv_nsec = (long)((deadline - now) % 1000) * 1000000;
-		FD_ZERO(&set);
-		FD_SET(fd, &set);
-		n = pselect(fd + 1, want_write ? NULL : &set,
-			    want_write ? &set : NULL, NULL, &ts, mask);
-		if (n > 0)
-			return 1;
-		if (n < 0 && errno == EINTR)
-			return -1;
-	}
-}
-
 enum route_result route_url_lookup(const struct route_url *u, const char *user,
 				   size_t len, int timeout_s,
 				   const sigset_t *mask, struct route *r,
 				   char *why, size_t whycap)
 {
 	static char buf[FTPR_ROUTE_HTTP_MAX];
-	int64_t deadline = url_now() + (int64_t)timeout_s * 1000;
+	int64_t deadline = net_now_ms() + (int64_t)timeout_s * 1000;
 	size_t have = 0, sent = 0;
 	int fd, w, reqlen;
 
@@ -459,7 +426,7 @@ enum route_result route_url_lookup(const struct route_url *u, const char *user,
 		snprintf(why, whycap, "connect: %s", strerror(errno));
 		return ROUTE_TEMPFAIL;
 	}
-	w = url_wait(fd, 1, deadline, mask);
+	w = net_wait(fd, 1, deadline, mask);
 	if (w <= 0 || (errno = net_connect_result(fd)) != 0) {
 		snprintf(why, whycap, "connect: %s", w < 0 ? "interrupted" :
 			 w == 0 ? "timed out" : strerror(errno));
@@ -474,7 +441,7 @@ enum route_result route_url_lookup(const struct route_url *u, const char *user,
 		}
 		if (n > 0)
 			sent += (size_t)n;
-		else if (url_wait(fd, 1, deadline, mask) <= 0) {
+		else if (net_wait(fd, 1, deadline, mask) <= 0) {
 			snprintf(why, whycap, "write: timed out");
 			goto fail;
 		}
@@ -483,7 +450,7 @@ enum route_result route_url_lookup(const struct route_url *u, const char *user,
 	for (;;) {
 		ssize_t n;
 
-		w = url_wait(fd, 0, deadline, mask);
+		w = net_wait(fd, 0, deadline, mask);
 		if (w <= 0) {
 			snprintf(why, whycap, "no complete answer within %d s", timeout_s);
 			goto fail;

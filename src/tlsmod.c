@@ -103,22 +103,33 @@ static void tlsmod_srv_remove(SSL_CTX *ctx, SSL_SESSION *sess)
 		}
 }
 
-static int tlsmod_server_init(const char *cert, const char *key, int reuse,
-			      char *why, size_t whycap)
+/* A context for either side: OpenSSL set up once, TLS 1.2 at least. */
+static SSL_CTX *tlsmod_ctx_new(const SSL_METHOD *method, char *why,
+			       size_t whycap)
 {
 	SSL_CTX *ctx;
-	char what[1100];
 
 	if (OPENSSL_init_ssl(TLSMOD_INIT, NULL) != 1) {
 		tlsmod_why(why, whycap, "OpenSSL initialisation");
-		return -1;
+		return NULL;
 	}
-	ctx = SSL_CTX_new(TLS_server_method());
+	ctx = SSL_CTX_new(method);
 	if (ctx == NULL) {
 		tlsmod_why(why, whycap, "SSL_CTX_new");
-		return -1;
+		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	return ctx;
+}
+
+static int tlsmod_server_init(const char *cert, const char *key, int reuse,
+			      char *why, size_t whycap)
+{
+	SSL_CTX *ctx = tlsmod_ctx_new(TLS_server_method(), why, whycap);
+	char what[1100];
+
+	if (ctx == NULL)
+		return -1;
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
 			    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
@@ -167,19 +178,11 @@ static int tlsmod_cli_new(SSL *ssl, SSL_SESSION *sess)
 static int tlsmod_client_init(const char *ca, const char *name, int verify,
 			      char *why, size_t whycap)
 {
-	SSL_CTX *ctx;
+	SSL_CTX *ctx = tlsmod_ctx_new(TLS_client_method(), why, whycap);
 	char what[1100];
 
-	if (OPENSSL_init_ssl(TLSMOD_INIT, NULL) != 1) {
-		tlsmod_why(why, whycap, "OpenSSL initialisation");
+	if (ctx == NULL)
 		return -1;
-	}
-	ctx = SSL_CTX_new(TLS_client_method());
-	if (ctx == NULL) {
-		tlsmod_why(why, whycap, "SSL_CTX_new");
-		return -1;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
