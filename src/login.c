@@ -3,7 +3,7 @@
  * connection to the chosen origin (failover, greeting consumed) and the
  * switch to another origin at a later USER.
  *
- * The route sources are opened at set-up (login_setup(), before the
+ * The route sources are opened at set-up (login_open(), before the
  * lock-down); after it a lookup makes no system call but the origin
  * connect (and the lookup service's HTTP GET, routeurl.c).  The connect
  * waits here, bounded by --connect-timeout per origin, instead of in the
@@ -89,33 +89,38 @@ static int login_resolve_origins(const struct conf *cf, struct route *r,
 	return r->n > 0 ? 0 : -1;
 }
 
-int login_setup(struct sess_setup *su, char *err, size_t errcap)
+int login_open(const struct conf *cf, char *err, size_t errcap)
 {
-	const struct conf *cf = su->cf;
-	char why[512];
-
-	login.su = su;
-	su->origin = -1;
 	if (cf->route_map[0] != '\0' &&
 	    route_map_open(&login.map, cf->route_map, err, errcap) < 0)
 		return -1;
 	if (cf->route_url[0] != '\0' &&
 	    route_url_setup(&login.url, cf->route_url, err, errcap) < 0)
 		return -1;
+	return 0;
+}
+
+void login_setup(struct sess_setup *su)
+{
+	const struct conf *cf = su->cf;
+	char why[512];
+
+	login.su = su;
+	su->origin = -1;
 	/* A fallback that does not resolve is a warning: the users that
 	 * the other sources route are served all the same. */
 	why[0] = '\0';
 	if (cf->origin_list[0] != '\0' &&
 	    login_resolve_origins(cf, &login.fallback, why, sizeof(why)) < 0)
 		log_msg(LOG_WARNING, "--origin: %s; no route of last resort", why);
-	return 0;
 }
 
 /* ---- before USER ------------------------------------------------------- */
 
 void login_start(struct session *s)
 {
-	ctl_reply(s, "220 %s", s->cf->welcome);
+	if (!s->su->greeted) /* else main.c sent it during set-up */
+		ctl_reply(s, "220 %s", s->cf->welcome);
 }
 
 int login_serialises(const struct session *s, enum proto_cmd cmd)

@@ -6,12 +6,18 @@
 
 #include <stddef.h>
 
+#include "conf.h"
 #include "session.h"
 
-/* Open the route map, resolve --origin and the --route-url host: all
- * before the lock-down.  su->origin stays -1: the origin is known at
- * USER.  0, or -1 with the reason in err (a bad map: "file:line: why"). */
-int login_setup(struct sess_setup *su, char *err, size_t errcap);
+/* Open the route sources: the map (checked whole) and the --route-url
+ * service.  First thing at set-up, before our greeting: a bad map is
+ * refused with 421 before anything else.  0, or -1 with the reason in
+ * err (a bad map: "file:line: why"). */
+int login_open(const struct conf *cf, char *err, size_t errcap);
+
+/* The rest, before the lock-down: resolve --origin (the route of last
+ * resort).  su->origin stays -1: the origin is known at USER. */
+void login_setup(struct sess_setup *su);
 
 /* --origin A,B,... without routing: at set-up, connect to each origin in
  * turn until one greets with 220 within --connect-timeout (each failure

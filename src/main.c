@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 	char why[512], err[512], sid[16], who[FTPR_ADDRSTR_MAX];
 	static char greeting[FTPR_REPLY_LINE_MAX];
 	char via[FTPR_ADDRSTR_MAX + 32];
-	int have_client, as_root, early = -1, check = 0;
+	int have_client, as_root, early = -1, check = 0, greeted = 0;
 	static struct main_pp pp;
 	uid_t uid = 0;
 	gid_t gid = 0;
@@ -118,6 +118,25 @@ int main(int argc, char **argv)
 	if (cf.check_config)
 		return check_config(&cf, r == CONF_ERROR ? err : NULL);
 	as_root = geteuid() == 0;
+	/* Routing: the route sources first (a bad map gets 421 and no
+	 * greeting); then our greeting goes out at once and the client's
+	 * USER travels while we finish set-up (user lookup, TLS module,
+	 * lock-down): a routed session cannot connect early, and this is
+	 * its overlap.  Only written, not read: the first client byte is
+	 * still read after the lock-down.  Not before a PROXY header (a
+	 * health check gets its own answer) nor under implicit TLS. */
+	if (r == CONF_OK && have_client && cf.routing) {
+		if (login_open(&cf, err, sizeof(err)) < 0) {
+			r = CONF_ERROR;
+		} else if (cf.pp_from_n == 0 &&
+			   cf.client_tls != CLIENT_TLS_IMPLICIT) {
+			char hello[sizeof(cf.welcome) + 8];
+
+			snprintf(hello, sizeof(hello), "220 %s\r\n", cf.welcome);
+			sess_reply_now(l.out, hello);
+			greeted = 1;
+		}
+	}
 	/* The header comes first: no origin connection until it says this
 	 * is a session and not a health check. */
 	if (r == CONF_OK && have_client && cf.pp_from_n > 0)
@@ -178,6 +197,7 @@ int main(int argc, char **argv)
 	net_peer(l.in, &su.client_peer);
 	net_local(l.in, &su.client_local);
 	su.client_advertised = su.client_local;
+	su.greeted = greeted;
 	if (cf.pasv_lo == 0)
 		ports_load(&su.autoports); /* /proc: before the lock-down */
 	main_session_id(sid, sizeof(sid));
@@ -193,13 +213,8 @@ int main(int argc, char **argv)
 	log_set_origin(cfg_origin_str(&cf, why, sizeof(why)));
 
 	if (cf.routing) {
-		/* The origin is chosen at USER: open the route sources now. */
-		if (login_setup(&su, err, sizeof(err)) < 0) {
-			log_msg(LOG_ERR, "%s", err);
-			sess_reply_now(l.out, "421 Service not available: "
-				       "proxy configuration error.\r\n");
-			return FTPR_EXIT_USAGE;
-		}
+		/* The origin is chosen at USER. */
+		login_setup(&su);
 		log_msg(LOG_INFO, "session start: routing%s", via);
 		goto lock_down;
 	}

@@ -23,6 +23,7 @@ struct sess_setup {
 	struct ports autoports;    /* where listeners go without --pasv-ports */
 	const char *greeting;      /* the origin's greeting, if read already */
 	size_t greeting_len;
+	int greeted;               /* routing: our 220 went out at set-up */
 };
 
 /* Install the signal handlers (SIGPIPE ignored; SIGTERM, SIGINT and

@@ -147,8 +147,10 @@ int xp_shutdown(struct xport *x)
 		return -1;
 	if (x->tls != NULL && xp_ops.shutdown(x->tls) < 0 && errno == EAGAIN)
 		return -1;
-	/* A failed close_notify (the peer is gone) still ends our side. */
-	(void)shutdown(x->wfd, SHUT_WR);
+	/* A failed close_notify (the peer is gone) still ends our side.
+	 * (No origin yet under routing: no descriptor.) */
+	if (x->wfd >= 0)
+		(void)shutdown(x->wfd, SHUT_WR);
 	x->shut = 1;
 	return 0;
 }
