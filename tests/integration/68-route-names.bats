@@ -67,6 +67,9 @@ dns_start() {
 # so every session) in a private mount namespace that sees $T/resolv.conf
 # as /etc/resolv.conf.
 relay_start_ns() {
+	# The mount point must exist (a symlink is followed to its target).
+	[ -e /etc/resolv.conf ] || fail "/etc/resolv.conf is missing: nothing to bind-mount over" ||
+		return 1
 	RELAY_LOG=$T/relay.log
 	RELAY_PORT=$(free_port) || return 1
 	start_bg "$RELAY_LOG" unshare -m --propagation private sh -c \
