@@ -49,9 +49,10 @@ origin_named() {
 # dns_start NAME=SPEC...: dns_server.py on a random 127.53.x.y, port 53;
 # sets DNS_ADDR and DNS_OUT (its "query NAME TYPE" lines) and writes
 # $T/resolv.conf naming it, with $DNS_OPTIONS (an "options" line) if set.
+# DNS_BIND: listen there instead; DNS_FIRST: a nameserver listed before.
 dns_start() {
 	local i
-	DNS_ADDR=127.53.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
+	DNS_ADDR=${DNS_BIND:-127.53.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))}
 	DNS_OUT=$T/dns.out
 	start_bg "$DNS_OUT" "$PYTHON" "$TEST_LIB_DIR/dns_server.py" "$DNS_ADDR" "$@"
 	for ((i = 0; i < 100; i++)); do
@@ -59,8 +60,11 @@ dns_start() {
 		sleep 0.05
 	done
 	grep -q '^ready' "$DNS_OUT" || fail "dns_server did not start: $(cat "$DNS_OUT")"
-	printf '# the test resolver\nsearch example.invalid\nnameserver %s\n%s\n' "$DNS_ADDR" \
-		"${DNS_OPTIONS:-}" >"$T/resolv.conf"
+	{
+		printf '# the test resolver\nsearch example.invalid\n'
+		[ -z "${DNS_FIRST:-}" ] || printf 'nameserver %s\n' "$DNS_FIRST"
+		printf 'nameserver %s\n%s\n' "$DNS_ADDR" "${DNS_OPTIONS:-}"
+	} >"$T/resolv.conf"
 }
 
 # relay_start_ns FTPRELAY ARGS...: relay_start_raw, with the launcher (and
@@ -173,6 +177,20 @@ EOF
 	[ "$SECONDS" -ge 2 ] && [ "$SECONDS" -lt 25 ] || fail "took ${SECONDS}s"
 	grep -q "origin hush.routes.test:21: cannot resolve the name: timeout: no answer from nameserver $DNS_ADDR" "$RELAY_LOG"
 	grep -q "query hush.routes.test A udp" "$DNS_OUT"
+}
+
+@test "route names: nameservers are asked in turn: a dead one is skipped, an IPv6 one answers" {
+	origin_named a
+	# Nothing listens on the first one: its queries are refused
+	# (ICMP) or go unanswered for resolv.conf's timeout of 1 s.
+	DNS_BIND=::1 DNS_FIRST=127.53.$((RANDOM % 250 + 1)).251 DNS_OPTIONS='options timeout:1' \
+		dns_start a.routes.test=127.0.0.1
+	echo "hank a.routes.test:$PORT_a user=anonymous" >"$T/routes.map"
+	relay_start_ns --route-map "$T/routes.map"
+	run fetch hank a.txt
+	[ "$status" -eq 0 ] && [ "$output" = "this is a" ] || fail "hank: $output"
+	grep -q "query a.routes.test A udp" "$DNS_OUT"
+	grep -q "origin a.routes.test:$PORT_a is 127.0.0.1\$" "$RELAY_LOG"
 }
 
 @test "route names: a truncated answer is asked again over TCP" {
