@@ -263,7 +263,7 @@ while True:
 	[ "${lines[1]}" = "331 Please specify the password." ] && [ "${lines[2]}" = "530 Login incorrect." ] ||
 		fail "refused: $output"
 	# A matching host that is no valid host name is refused too (names
-	# are resolved: 68-route-names.bats).
+	# are resolved: 69-route-names.bats).
 	run ftp_cmds "$RELAY_PORT" "USER anonymous@ftp_x.example.net" "PASS x" QUIT
 	[ "${lines[2]}" = "530 Login incorrect." ]
 	grep -q 'ftp_x.example.net:21 is not an address nor a host name' "$RELAY_LOG"
