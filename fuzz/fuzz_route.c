@@ -2,7 +2,7 @@
  * map lines, the "name@host[:port]" splitter, --forward-to patterns and
  * the lookup service's HTTP/JSON answer.  Input: the first byte picks
  * the parser, the rest is its input. */
-/* FUZZ_SOURCES: route.c routeurl.c conf.c net.c ports.c cidr.c */
+/* FUZZ_SOURCES: route.c routeurl.c conf.c net.c ports.c cidr.c dns.c */
 #include "config.h"
 
 #include "fuzz.h"
@@ -16,7 +16,9 @@ static int same_route(const struct route *a, const struct route *b)
 	if (a->n != b->n || strcmp(a->user, b->user) != 0)
 		return 0;
 	for (unsigned i = 0; i < a->n; i++)
-		if (strcmp(net_addr_str(&a->origin[i], x, sizeof(x)),
+		if (a->named[i] != b->named[i] || a->port[i] != b->port[i] ||
+		    (a->named[i] && strcmp(a->host[i], b->host[i]) != 0) ||
+		    strcmp(net_addr_str(&a->origin[i], x, sizeof(x)),
 			   net_addr_str(&b->origin[i], y, sizeof(y))) != 0)
 			return 0;
 	return 1;

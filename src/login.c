@@ -23,6 +23,7 @@
 #include "log.h"
 #include "ppio.h"
 #include "login.h"
+#include "resolver.h"
 #include "route.h"
 #include "routeurl.h"
 #include "session-int.h"
@@ -61,8 +62,7 @@ static int login_resolve_origins(const struct conf *cf, struct route *r,
 		if (cfg_parse_hostport(item, host, sizeof(host), &port) < 0)
 			continue; /* conf.c checked every item */
 		if (net_parse_literal(host, &r->origin[r->n]) == 0) {
-			net_set_port(&r->origin[r->n], port);
-			r->n++;
+			(void)route_add_origin(r, host, port);
 			continue;
 		}
 		memset(&hints, 0, sizeof(hints));
@@ -82,6 +82,8 @@ static int login_resolve_origins(const struct conf *cf, struct route *r,
 				continue;
 			memcpy(&r->origin[r->n].ss, ai->ai_addr, ai->ai_addrlen);
 			r->origin[r->n].len = ai->ai_addrlen;
+			snprintf(r->host[r->n], sizeof(r->host[r->n]), "%s", host);
+			r->port[r->n] = port;
 			r->n++;
 		}
 		freeaddrinfo(res);
@@ -107,6 +109,11 @@ void login_setup(struct sess_setup *su)
 
 	login.su = su;
 	su->origin = -1;
+	/* Host names in routes are resolved after the lock-down, from
+	 * what this reads now. */
+	resolver_setup(why, sizeof(why));
+	if (why[0] != '\0')
+		log_msg(LOG_WARNING, "%s", why);
 	/* A fallback that does not resolve is a warning: the users that
 	 * the other sources route are served all the same. */
 	why[0] = '\0';
@@ -291,9 +298,16 @@ fail:
 static int login_connect(struct session *s, const struct route *r)
 {
 	char who[FTPR_ADDRSTR_MAX];
+	struct resolver_iter it = { 0 };
+	struct net_addr a;
+	int more;
 
-	for (unsigned i = 0; i < r->n; i++) {
-		int fd = login_connect_one(s->su, &r->origin[i], s->cf->connect_timeout,
+	/* Each origin in turn; a host name's addresses in turn, each like
+	 * an origin of the list (one that does not resolve is a failed
+	 * origin, logged). */
+	while ((more = resolver_next(r, &it, s->cf->connect_timeout,
+				     &sess_orig_mask, &a)) > 0) {
+		int fd = login_connect_one(s->su, &a, s->cf->connect_timeout,
 					   &s->ol, NULL, 0, NULL);
 
 		if (fd == -2)
@@ -303,7 +317,10 @@ static int login_connect(struct session *s, const struct route *r)
 		s->ofd = login.su->origin = fd;
 		ftps_origin_attach(s, fd); /* plain: see cfg_load() */
 		/* The address we connected to: no getpeername() needed. */
-		login.su->origin_peer = r->origin[i];
+		login.su->origin_peer = a;
+		/* ... and the host as the route named it. */
+		snprintf(login.su->origin_host, sizeof(login.su->origin_host), "%s",
+			 r->host[it.i]);
 		net_local(fd, &login.su->origin_local);
 		net_set_nonblock(fd);
 		net_tune_control(fd);
@@ -311,6 +328,8 @@ static int login_connect(struct session *s, const struct route *r)
 			net_addr_str(&login.su->origin_peer, who, sizeof(who)));
 		return 0;
 	}
+	if (more < 0)
+		return -2;
 	log_msg(LOG_ERR, "every origin of the route failed");
 	ctl_end(s, FTPR_EXIT_TEMP, "421 Service not available: cannot reach "
 		 "the FTP server; try again later.");
@@ -325,7 +344,11 @@ static int login_same_origin(const struct session *s, const struct route *r)
 	if (s->ofd < 0)
 		return 0;
 	for (unsigned i = 0; i < r->n; i++)
-		if (net_same_host(cur, &r->origin[i]) &&
+		if (r->named[i] ?
+		    /* The same name, not resolved again. */
+		    strcasecmp(r->host[i], login.su->origin_host) == 0 &&
+		    r->port[i] == net_port(cur) :
+		    net_same_host(cur, &r->origin[i]) &&
 		    net_port(cur) == net_port(&r->origin[i]))
 			return 1;
 	return 0;
@@ -346,20 +369,19 @@ static enum route_result login_route(struct session *s, const char **name,
 		uint16_t port;
 		size_t nl;
 
-		/* SECURITY: only to host:port the operator allowed, and
-		 * only to an address literal (no resolver after the
-		 * lock-down, and none wanted for client input). */
+		/* SECURITY: only to host:port the operator allowed, as
+		 * the client wrote it; a host name is resolved only after
+		 * the pattern allowed it (at connect), and only when it is
+		 * a valid one. */
 		if (route_split_user(*name, *namelen, &nl, host, sizeof(host), &port,
 				     hp, sizeof(hp)) == 0 &&
 		    route_pattern_match(cf->forward_to, hp)) {
 			memset(r, 0, sizeof(*r));
-			if (net_parse_literal(host, &r->origin[0]) < 0) {
+			if (route_add_origin(r, host, port) < 0) {
 				log_msg(LOG_NOTICE, "--forward-to: %s is not an address "
-					"literal; host names are not resolved", hp);
+					"nor a host name", hp);
 				return ROUTE_NONE;
 			}
-			net_set_port(&r->origin[0], port);
-			r->n = 1;
 			*namelen = nl;
 			return ROUTE_FOUND;
 		}
@@ -473,6 +495,7 @@ int login_origin_list(struct sess_setup *su, char *greeting, size_t cap,
 			continue;
 		su->origin = fd;
 		su->origin_peer = r.origin[i];
+		snprintf(su->origin_host, sizeof(su->origin_host), "%s", r.host[i]);
 		net_local(fd, &su->origin_local);
 		su->greeting = greeting;
 		return 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dns.h"
 #include "route.h"
 
 static int route_blank(char c)
@@ -27,10 +28,35 @@ static char route_lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-/* One ORIGIN: HOST[:PORT] or [IPv6][:PORT], HOST an address literal. */
-static int route_parse_origin(const char *p, size_t n, struct net_addr *a)
+int route_add_origin(struct route *r, const char *host, uint16_t port)
+{
+	size_t n = strlen(host);
+	unsigned i = r->n;
+
+	if (i >= FTPR_ROUTE_ORIGINS_MAX || n >= sizeof(r->host[i]))
+		return -1;
+	if (net_parse_literal(host, &r->origin[i]) == 0) {
+		net_set_port(&r->origin[i], port);
+		r->named[i] = 0;
+	} else if (dns_valid_name(host, n)) {
+		/* Resolved at connect time, after the lock-down. */
+		memset(&r->origin[i], 0, sizeof(r->origin[i]));
+		r->named[i] = 1;
+	} else {
+		return -1;
+	}
+	memcpy(r->host[i], host, n + 1);
+	r->port[i] = port;
+	r->n++;
+	return 0;
+}
+
+/* One ORIGIN: HOST[:PORT] or [IPv6][:PORT], HOST an address literal or a
+ * host name, as r's next origin. */
+static int route_parse_origin(const char *p, size_t n, struct route *r)
 {
 	char item[FTPR_HOST_MAX], host[FTPR_HOST_MAX];
+	struct net_addr a;
 	uint16_t port;
 
 	if (n == 0 || n >= sizeof(item))
@@ -41,13 +67,13 @@ static int route_parse_origin(const char *p, size_t n, struct net_addr *a)
 		return -1;
 	if (cfg_parse_hostport(item, host, sizeof(host), &port) < 0)
 		return -1;
-	/* A bare IPv6 literal ("::1:2121") is ambiguous: brackets only. */
+	/* A bare IPv6 literal ("::1:2121") is ambiguous: brackets only,
+	 * and brackets hold an address literal, never a name. */
 	if (item[0] != '[' && strchr(host, ':') != NULL)
 		return -1;
-	if (net_parse_literal(host, a) < 0)
+	if (item[0] == '[' && net_parse_literal(host, &a) < 0)
 		return -1;
-	net_set_port(a, port);
-	return 0;
+	return route_add_origin(r, host, port);
 }
 
 int route_parse_value(const char *v, size_t len, struct route *r, char *err,
@@ -78,13 +104,12 @@ int route_parse_value(const char *v, size_t len, struct route *r, char *err,
 				 FTPR_ROUTE_ORIGINS_MAX);
 			return -1;
 		}
-		if (route_parse_origin(v + p, q - p, &r->origin[r->n]) < 0) {
+		if (route_parse_origin(v + p, q - p, r) < 0) {
 			snprintf(err, errcap, "bad address '%.*s' (HOST[:PORT] or "
-				 "[IPv6]:PORT, HOST an address literal)",
+				 "[IPv6]:PORT, HOST an address literal or a host name)",
 				 (int)((q - p) > 80 ? 80 : (q - p)), v + p);
 			return -1;
 		}
-		r->n++;
 		p = q + 1;
 	}
 	/* Then fields of the form key=value. */
@@ -124,7 +149,10 @@ static int route_format_value(const struct route *r, char *buf, size_t cap)
 	buf[0] = '\0';
 	for (unsigned i = 0; i < r->n; i++) {
 		char a[FTPR_ADDRSTR_MAX];
-		int w = snprintf(buf + n, cap - n, "%s%s", i ? "," : "",
+		int w = r->named[i] ?
+			snprintf(buf + n, cap - n, "%s%s:%u", i ? "," : "",
+				 r->host[i], (unsigned)r->port[i]) :
+			snprintf(buf + n, cap - n, "%s%s", i ? "," : "",
 				 net_addr_str(&r->origin[i], a, sizeof(a)));
 
 		if (w < 0 || (size_t)w >= cap - n)

@@ -14,10 +14,17 @@
 #include "net.h"
 
 /* Where one user goes: origins in the order they are tried, and the name
- * the origin sees ("" keeps the client's). */
+ * the origin sees ("" keeps the client's).  An origin is an address
+ * literal (origin[i], ready to connect) or a host name (named[i]: only
+ * port[i] is set; resolver.c resolves host[i] when it is connected, after
+ * the lock-down).  host[i] is the host as the route names it, either
+ * way: the name, or the literal's text (no brackets). */
 struct route {
 	unsigned n;
 	struct net_addr origin[FTPR_ROUTE_ORIGINS_MAX];
+	char host[FTPR_ROUTE_ORIGINS_MAX][FTPR_HOST_MAX];
+	uint16_t port[FTPR_ROUTE_ORIGINS_MAX];
+	unsigned char named[FTPR_ROUTE_ORIGINS_MAX];
 	char user[FTPR_ROUTE_NAME_MAX + 1];
 };
 
@@ -51,8 +58,9 @@ struct route_entry {
 int route_parse_line(const char *line, size_t len, struct route_entry *e,
 		     char *err, size_t errcap);
 /* "ORIGIN[,ORIGIN...] [user=NEWNAME]": the fields after the name.  0 or
- * -1 with err.  ORIGIN must be an address literal: names are never
- * resolved after the lock-down. */
+ * -1 with err.  ORIGIN is HOST[:PORT] or [IPv6][:PORT], HOST an address
+ * literal or a host name (dns_valid_name(): checked, kept, never resolved
+ * here). */
 int route_parse_value(const char *v, size_t len, struct route *r, char *err,
 		      size_t errcap);
 
@@ -65,6 +73,9 @@ int route_parse_value(const char *v, size_t len, struct route *r, char *err,
 int route_split_user(const char *user, size_t len, size_t *namelen,
 		     char *host, size_t hostcap, uint16_t *port,
 		     char *hostport, size_t hpcap);
+/* One origin, host (a literal or a host name) and port, as route r's
+ * next origin.  0, or -1 (not an address nor a host name, or r full). */
+int route_add_origin(struct route *r, const char *host, uint16_t port);
 /* Does hostport match one of the comma-separated shell patterns
  * (fnmatch(3), case-insensitive)? */
 int route_pattern_match(const char *patterns, const char *hostport);

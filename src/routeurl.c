@@ -395,7 +395,7 @@ enum route_result route_url_parse_answer(const char *buf, size_t len,
 	if (!have_data || memchr(data, '\0', datalen) != NULL ||
 	    route_parse_value(data, datalen, r, err, sizeof(err)) < 0) {
 		snprintf(why, whycap, "code 200 without a usable \"data\" (HOST:PORT, "
-			 "HOST an address literal)");
+			 "HOST an address or a host name)");
 		return ROUTE_TEMPFAIL;
 	}
 	return ROUTE_FOUND;

@@ -49,7 +49,8 @@ static const struct {
 	ALLOW(exit_group),
 	/* datachan.c dc_*(): data listeners and connections; login.c and
 	 * routeurl.c (routing): the origin and the lookup service, connected
-	 * at USER.  socket() is limited to TCP below. */
+	 * at USER; resolver.c's DNS queries (UDP, TCP after a truncated
+	 * answer).  socket() is limited to TCP and UDP below. */
 	ALLOW(bind),
 	ALLOW(listen),
 	ALLOW(accept4),
@@ -96,6 +97,17 @@ static int gen_rules(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
 				      SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
 				      SCMP_A1(SCMP_CMP_EQ, SOCK_STREAM | SOCK_NONBLOCK |
+					      SOCK_CLOEXEC));
+	/* SECURITY: socket() for UDP over IPv4 or IPv6, with the same
+	 * flags: resolver.c's DNS queries for host names in routes
+	 * (routing sessions only), to the nameservers of resolv.conf read
+	 * at set-up.  The socket is connect()ed to the server, written with
+	 * send() (sendto, above) and read with read(): nothing else is
+	 * needed, and no other datagram socket can be made. */
+	for (int fam = 0; rc == 0 && fam < 2; fam++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+				      SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
+				      SCMP_A1(SCMP_CMP_EQ, SOCK_DGRAM | SOCK_NONBLOCK |
 					      SOCK_CLOEXEC));
 	/* syslog() reconnecting to /dev/log: refused, not fatal. */
 	if (rc == 0)

@@ -4,6 +4,7 @@
 #define FTPR_SESSION_H
 
 #include "conf.h"
+#include "defs.h"
 #include "net.h"
 #include "ports.h"
 
@@ -20,6 +21,10 @@ struct sess_setup {
 	 * replies name unless --pasv-address overrides it. */
 	struct net_addr client_peer, client_local, client_advertised;
 	struct net_addr origin_peer, origin_local;
+	/* The origin's host as the route (or --origin) named it: a host
+	 * name, or the address literal's text; for verifying its TLS
+	 * certificate.  Set where login.c connects an origin. */
+	char origin_host[FTPR_HOST_MAX];
 	struct ports autoports;    /* where listeners go without --pasv-ports */
 	const char *greeting;      /* the origin's greeting, if read already */
 	size_t greeting_len;

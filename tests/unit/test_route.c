@@ -66,8 +66,10 @@ int main(void)
 	       "an unknown field is refused");
 	TAP_OK(line("alice 127.0.0.1 user=a user=b") < 0 && strstr(err, "unknown field"),
 	       "user= twice is refused");
-	TAP_OK(line("alice ftp.example.net") < 0 && strstr(err, "bad address"),
-	       "a host name is refused: literals only");
+	TAP_OK(line("alice ftp.example.net") == 1 && e.r.named[0] &&
+	       strcmp(e.r.host[0], "ftp.example.net") == 0 && e.r.port[0] == 21 &&
+	       line("alice ftp_example.net") < 0 && strstr(err, "bad address"),
+	       "a host name is kept (not resolved); a bad one is refused");
 	TAP_OK(line("alice 127.0.0.1:0") < 0 && line("alice 127.0.0.1:65536") < 0 &&
 	       line("alice 256.0.0.1") < 0 && line("alice 127.0.0.1,") < 0 &&
 	       line("alice ,127.0.0.1") < 0, "bad ports, addresses, empty list items");
@@ -233,8 +235,12 @@ int main(void)
 		       "an HTTP error is a failure, not \"no route\"");
 		a = "HTTP/1.0 200 OK\r\n\r\n<html>";
 		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "garbage is a failure");
-		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200, \"data\": \"ftp.example.net:21\"}";
-		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "a host name in data is a failure");
+		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200, \"data\": \"ftp.example.net:2121\"}";
+		TAP_OK(ANSWER(a) == ROUTE_FOUND && r.n == 1 && r.named[0] &&
+		       strcmp(r.host[0], "ftp.example.net") == 0 && r.port[0] == 2121,
+		       "a host name in data is kept, to be resolved at connect");
+		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200, \"data\": \"ftp_x.example.net:21\"}";
+		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "a bad host name in data is a failure");
 		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200}";
 		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "200 without data is a failure");
 		a = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
