@@ -323,15 +323,19 @@ EOF
 }
 
 @test "the certificate is checked for each origin's host as --origin or the route names it, or for --origin-tls-name" {
-	# A certificate for the name localhost only.
+	# A certificate for the name localhost only, and one for 127.0.0.1.
 	tls_origin n name
-	# By name in --origin (the route of last resort): good.
-	echo "alice 127.0.0.1:$(free_port)" >"$T/routes.map"
+	tls_origin a a
+	# alice's route names an address, the route of last resort a name:
+	# each origin is checked for its own.
+	echo "alice 127.0.0.1:$PORT_a user=anonymous" >"$T/routes.map"
 	relay_tls --route-map "$T/routes.map" --origin "localhost:$PORT_n" --origin-tls explicit
 	curl_ftp -u anonymous:x -o "$T/n.bin" "$(url n.bin)"
 	same_bytes "$T/n.bin" "$ROOT_n/n.bin"
+	curl_ftp -u alice:x -o "$T/a.bin" "$(url a.bin)"
+	same_bytes "$T/a.bin" "$ROOT_a/a.bin"
 	stop_pid "$RELAY_PID"
-	# By address in a route: the certificate does not carry it.
+	# By address in a route: the name-only certificate does not carry it.
 	echo "* 127.0.0.1:$PORT_n user=anonymous" >"$T/routes.map"
 	relay_tls --route-map "$T/routes.map" --origin-tls explicit
 	run curl_ftp -u bob:x -o "$T/n2.bin" "$(url n.bin)"
@@ -342,4 +346,32 @@ EOF
 	relay_tls --route-map "$T/routes.map" --origin-tls explicit --origin-tls-name localhost
 	curl_ftp -u bob:x -o "$T/n3.bin" "$(url n.bin)"
 	same_bytes "$T/n3.bin" "$ROOT_n/n.bin"
+}
+
+@test "an origin that sends a reply in clear right after its 234 (STARTTLS injection) is passed over, and gets no USER" {
+	tls_origin a a
+	local evil
+	evil=$(free_port)
+	start_bg "$T/evil.out" "$PYTHON" -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+while True:
+    c, _ = s.accept(); c.settimeout(10); c.sendall(b"220 evil\r\n")
+    try:
+        while (b := c.recv(4096)):
+            print("got", b.decode(errors="replace").strip(), flush=True)
+            if b.startswith(b"AUTH"):
+                c.sendall(b"234 go on\r\n230 Logged in (in clear)\r\n")
+    except OSError:
+        pass
+    c.close()
+' "$evil"
+	wait_listening "$evil"
+	relay_tls --origin "127.0.0.1:$evil,127.0.0.1:$PORT_a" --origin-tls explicit
+	curl_ftp -o "$T/a.bin" "$(url a.bin)"
+	same_bytes "$T/a.bin" "$ROOT_a/a.bin"
+	grep -q "origin 127.0.0.1:$evil sent bytes in clear after 234" "$RELAY_LOG"
+	grep -q '^got AUTH TLS' "$T/evil.out"
+	! grep -v '^got AUTH TLS' "$T/evil.out" | grep -q '^got'
 }
