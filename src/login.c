@@ -1,7 +1,7 @@
 /* login.c - per-user routing in the session: the pre-login phase (our own
  * greeting and answers before USER), the route lookup at USER, the
- * connection to the chosen origin (failover, greeting consumed) and the
- * switch to another origin at a later USER.
+ * connection to the chosen origin (failover, greeting consumed, TLS with
+ * --origin-tls) and the switch to another origin at a later USER.
  *
  * The route sources are opened at set-up (login_setup(), before the
  * lock-down); after it a lookup makes no system call but the origin
