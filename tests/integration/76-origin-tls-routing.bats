@@ -8,6 +8,7 @@
 # Certificates and keys are made here (ECDSA P-256); none is committed.
 
 load ../lib/common
+load ../lib/haproxy
 
 setup_file() {
 	local d=$BATS_FILE_TMPDIR who
@@ -210,6 +211,23 @@ EOF
 	same_bytes "$ROOT_a/upload/alice-2.bin" "$T/up.bin"
 	[ "$(grep -c 'TLS with the origin: TLSv1.3' "$RELAY_LOG")" -ge 3 ]
 	no_tls_trouble "$LOG_a" "$LOG_b"
+}
+
+@test "routing with --origin-proxy-protocol and --origin-tls implicit: the PROXY header, then TLS, then the greeting" {
+	require_cmd haproxy
+	tls_origin a a implicit_ssl=YES
+	local hp
+	hp=$(free_port)
+	haproxy_accept_proxy "$hp" "127.0.0.1:$PORT_a"
+	echo "* 127.0.0.1:$hp user=anonymous" >"$T/routes.map"
+	relay_tls --route-map "$T/routes.map" --origin-tls implicit --origin-proxy-protocol v2
+	make_random_file "$T/up.bin" 1
+	curl_ftp -u erin:x -o "$T/a.bin" "$(url a.bin)"
+	same_bytes "$T/a.bin" "$ROOT_a/a.bin"
+	curl_ftp -u erin:x -T "$T/up.bin" "$(url upload/pp.bin)"
+	same_bytes "$ROOT_a/upload/pp.bin" "$T/up.bin"
+	grep -q '^pp-client 127.0.0.1:' "$HAPROXY_LOG"
+	no_tls_trouble "$LOG_a"
 }
 
 @test "routing to a TLS origin: a plain client and a TLS client (curl --ssl-reqd), TLS 1.2 and 1.3 on the origin leg" {
