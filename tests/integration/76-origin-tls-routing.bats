@@ -211,6 +211,9 @@ EOF
 	same_bytes "$ROOT_a/upload/alice-2.bin" "$T/up.bin"
 	[ "$(grep -c 'TLS with the origin: TLSv1.3' "$RELAY_LOG")" -ge 3 ]
 	no_tls_trouble "$LOG_a" "$LOG_b"
+	# b's QUIT, at the switch back to a, went inside TLS, where vsftpd
+	# read it (its other one is origin_wait_greeting's, in plain FTP).
+	[ "$(grep -c '"QUIT"' "$LOG_b")" -eq 2 ] || fail "$(grep QUIT "$LOG_b")"
 }
 
 @test "routing with --origin-proxy-protocol and --origin-tls implicit: the PROXY header, then TLS, then the greeting" {
