@@ -396,3 +396,46 @@ while True:
 	grep -q '^got AUTH TLS' "$T/evil.out"
 	! grep -v '^got AUTH TLS' "$T/evil.out" | grep -q '^got'
 }
+
+@test "an origin whose TLS handshake never completes (implicit, or after its 234) is passed over after --connect-timeout" {
+	tls_origin a a
+	tls_origin i a implicit_ssl=YES
+	local mute silent
+	mute=$(free_port)
+	silent=$(free_port)
+	# mute greets, says 234 to AUTH TLS, then never answers; silent
+	# accepts and never says a thing (no ServerHello for implicit TLS).
+	for port in "$mute" "$silent"; do
+		start_bg "$T/mute-$port.out" "$PYTHON" -c '
+import socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); held = []
+def serve(c):
+    if sys.argv[2] == "mute":
+        c.sendall(b"220 mute\r\n")
+    while (b := c.recv(4096)):
+        print("got", b[:8], flush=True)
+        if b.startswith(b"AUTH"):
+            c.sendall(b"234 go on\r\n")
+while True:
+    c, _ = s.accept(); held.append(c)
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "$port" "$([ "$port" = "$mute" ] && echo mute || echo silent)"
+		wait_listening "$port"
+	done
+	relay_tls --origin "127.0.0.1:$mute,127.0.0.1:$PORT_a" --origin-tls explicit \
+		--connect-timeout 2
+	SECONDS=0
+	curl_ftp -o "$T/a.bin" "$(url a.bin)"
+	same_bytes "$T/a.bin" "$ROOT_a/a.bin"
+	[ "$SECONDS" -ge 2 ] && [ "$SECONDS" -lt 30 ]
+	grep -q "origin 127.0.0.1:$mute: TLS handshake did not complete within 2 s" "$RELAY_LOG"
+	stop_pid "$RELAY_PID"
+	relay_tls --origin "127.0.0.1:$silent,127.0.0.1:$PORT_i" --origin-tls implicit \
+		--connect-timeout 2
+	SECONDS=0
+	curl_ftp -o "$T/i.bin" "$(url i.bin)"
+	same_bytes "$T/i.bin" "$ROOT_i/i.bin"
+	[ "$SECONDS" -ge 2 ] && [ "$SECONDS" -lt 30 ]
+	grep -q "origin 127.0.0.1:$silent: TLS handshake did not complete within 2 s" "$RELAY_LOG"
+}
