@@ -142,20 +142,26 @@ no_tls_trouble() {
 	grep -q "origin 127.0.0.1:$PORT_b\$" "$RELAY_LOG"
 }
 
-@test "routing with --origin-tls implicit: the origin speaks TLS from its first byte, downloads and uploads intact" {
+@test "routing with --origin-tls implicit: the origin speaks TLS from its first byte; downloads and uploads intact with a passive, an active and a client-mode origin" {
 	tls_origin a a implicit_ssl=YES
 	echo "* 127.0.0.1:$PORT_a user=anonymous" >"$T/routes.map"
-	relay_tls --route-map "$T/routes.map" --origin-tls implicit
 	make_random_file "$T/up.bin" 2
-	local mode
-	for mode in --disable-epsv --epsv; do
-		curl_ftp -u carol:x $mode -o "$T/a$mode.bin" "$(url a.bin)"
-		same_bytes "$T/a$mode.bin" "$ROOT_a/a.bin"
-		curl_ftp -u carol:x $mode -T "$T/up.bin" "$(url "upload/up$mode.bin")"
-		same_bytes "$ROOT_a/upload/up$mode.bin" "$T/up.bin"
+	local mode dm
+	for dm in passive active client; do
+		relay_tls --route-map "$T/routes.map" --origin-tls implicit --origin-data-mode "$dm"
+		for mode in --disable-epsv --epsv; do
+			curl_ftp -u carol:x $mode -o "$T/a$mode.bin" "$(url a.bin)" ||
+				fail "download, origin $dm, curl $mode"
+			same_bytes "$T/a$mode.bin" "$ROOT_a/a.bin"
+			curl_ftp -u carol:x $mode -T "$T/up.bin" "$(url "upload/up-$dm$mode.bin")" ||
+				fail "upload, origin $dm, curl $mode"
+			same_bytes "$ROOT_a/upload/up-$dm$mode.bin" "$T/up.bin"
+			rm -f "$T/a$mode.bin"
+		done
+		grep -q 'TLS with the origin: TLSv1.3' "$RELAY_LOG"
+		stop_pid "$RELAY_PID"
 	done
 	no_tls_trouble "$LOG_a"
-	grep -q 'TLS with the origin: TLSv1.3' "$RELAY_LOG"
 }
 
 @test "routing: a second USER switches from one TLS origin to another, and transfers go on there" {
