@@ -158,8 +158,11 @@ static void check_summary(const struct conf *cf)
 				printf("origin-tls-ca = %s\n", cf->origin_tls_ca);
 			else
 				printf("# origin-tls-ca: the system store\n");
-			printf("origin-tls-name = %s\n", cf->origin_tls_name[0] != '\0' ?
-			       cf->origin_tls_name : cf->origin_host);
+			if (cf->origin_tls_name[0] != '\0')
+				printf("origin-tls-name = %s\n", cf->origin_tls_name);
+			else
+				printf("# origin-tls-name: each origin's host, as "
+				       "--origin or the route names it\n");
 			printf("origin-tls-verify = %s\n",
 			       cf->origin_tls_verify ? "yes" : "no");
 		}

@@ -599,13 +599,6 @@ unknown:
 			 "--route-map, --forward-to, --route-url)");
 		return CONF_ERROR;
 	}
-	/* The origin's greeting is read by login.c when the origin is
-	 * chosen at USER or from a list, before TLS towards it could start. */
-	if (c->origin_tls != ORIGIN_TLS_OFF && (c->routing || c->origin_n > 1)) {
-		snprintf(err, errcap, "origin-tls: not supported yet with per-user "
-			 "routing or an --origin list (TLS on the client leg is)");
-		return CONF_ERROR;
-	}
 	if (c->client_tls != CLIENT_TLS_OFF && c->tls_cert[0] == '\0') {
 		snprintf(err, errcap, "client-tls: a certificate is needed: give "
 			 "--tls-cert FILE (and --tls-key FILE)");

@@ -7,6 +7,7 @@
  * leg's TLS is its own. */
 #include "config.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,22 +39,75 @@ int ftps_setup(const struct conf *cf, char *why, size_t whycap)
 	return 0;
 }
 
-void ftps_origin_attach(struct session *s, int fd)
+const char *ftps_origin_name(const struct conf *cf, const char *host)
+{
+	if (cf->origin_tls_name[0] != '\0')
+		return cf->origin_tls_name;
+	return host[0] != '\0' ? host : cf->origin_host;
+}
+
+/* TLS on the origin's control or data connection x, for the session's
+ * origin; -1 when it cannot start. */
+static int ftps_origin_tls(struct session *s, struct xport *x,
+			   enum tls_role role)
+{
+	if (xp_tls(x, role) < 0)
+		return -1;
+	return xp_set_name(x, ftps_origin_name(s->cf, s->su->origin_host));
+}
+
+static void ftps_origin_prot(struct session *s);
+
+void ftps_origin_attach(struct session *s, int fd, const struct xport *ready)
 {
 	const struct conf *cf = s->cf;
 
 	xp_free(&s->ox);
+	s->ftps.origin_logged = 0;
+	if (ready != NULL && xp_is_tls(ready)) {
+		/* login.c's connect did the greeting and the handshake. */
+		s->ox = *ready;
+		ftps_origin_prot(s);
+		return;
+	}
 	xp_plain(&s->ox, fd, fd);
 	s->ftps.origin = FTPS_O_GREETING;
-	s->ftps.origin_logged = 0;
 	if (cf->origin_tls == ORIGIN_TLS_IMPLICIT) {
 		/* The greeting comes after the handshake, within the
 		 * greeting's deadline. */
-		if (xp_tls(&s->ox, TLS_ORIGIN_CTRL) < 0)
+		if (ftps_origin_tls(s, &s->ox, TLS_ORIGIN_CTRL) < 0)
 			ctl_end(s, FTPR_EXIT_TEMP, "421 Service not available: "
 				"TLS towards the FTP server failed.");
 		s->ftps.origin_hs_deadline = s->greet_deadline;
 	}
+}
+
+int ftps_origin_handshake(const struct conf *cf, struct xport *x,
+			  const char *host, int64_t deadline, char *why,
+			  size_t whycap)
+{
+	if (xp_tls(x, TLS_ORIGIN_CTRL) < 0 ||
+	    xp_set_name(x, ftps_origin_name(cf, host)) < 0) {
+		snprintf(why, whycap, "TLS cannot start: %s", strerror(errno));
+		return -1;
+	}
+	while (xp_handshake(x) < 0) {
+		int w;
+
+		if (errno != EAGAIN) {
+			snprintf(why, whycap, "%s", xp_error(x));
+			return -1;
+		}
+		w = net_wait(x->rfd, xp_wait_write(x, 0), deadline, &sess_orig_mask);
+		if (w < 0)
+			return -2;
+		if (w == 0) {
+			snprintf(why, whycap, "TLS handshake did not complete "
+				 "within %d s", cf->connect_timeout);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 void ftps_init(struct session *s)
@@ -71,7 +125,7 @@ void ftps_init(struct session *s)
 		s->ftps.client_hs_deadline = now + SESS_MS(cf->connect_timeout);
 	}
 	if (s->ofd >= 0)
-		ftps_origin_attach(s, s->ofd);
+		ftps_origin_attach(s, s->ofd, &s->su->origin_x);
 }
 
 static int ftps_client_tls(const struct session *s)
@@ -197,7 +251,8 @@ int ftps_command(struct session *s, enum proto_cmd cmd, const char *arg,
 
 int ftps_blocks(const struct session *s)
 {
-	if (s->cf->origin_tls != ORIGIN_TLS_OFF && s->ftps.origin != FTPS_O_TLS)
+	if (s->cf->origin_tls != ORIGIN_TLS_OFF && s->ofd >= 0 &&
+	    s->ftps.origin != FTPS_O_TLS)
 		return 1;
 	return xp_armed(&s->cx) || !xp_ready(&s->cx);
 }
@@ -257,7 +312,9 @@ void ftps_origin_reply(struct session *s, enum pend head, int code)
 
 	switch (head) {
 	case PEND_GREETING:
-		if (cf->origin_tls == ORIGIN_TLS_OFF || code != 220)
+		/* (An origin from an --origin list is on TLS already.) */
+		if (cf->origin_tls == ORIGIN_TLS_OFF || code != 220 ||
+		    s->ftps.origin != FTPS_O_GREETING)
 			return;
 		if (cf->origin_tls == ORIGIN_TLS_IMPLICIT) {
 			/* Implicit TLS protects the data connections only
@@ -282,7 +339,7 @@ void ftps_origin_reply(struct session *s, enum pend head, int code)
 			ctl_end(s, FTPR_EXIT_TEMP, "421 Origin sent an invalid reply.");
 			return;
 		}
-		if (xp_tls(&s->ox, TLS_ORIGIN_CTRL) < 0) {
+		if (ftps_origin_tls(s, &s->ox, TLS_ORIGIN_CTRL) < 0) {
 			log_msg(LOG_ERR, "TLS towards the origin cannot start");
 			ctl_end(s, FTPR_EXIT_TEMP, "421 Service not available: "
 				"TLS towards the FTP server failed.");
@@ -364,7 +421,9 @@ int ftps_data(struct session *s, int side, struct xport *x, int fd)
 	}
 	if (s->cf->origin_tls == ORIGIN_TLS_OFF)
 		return 0;
-	if (xp_tls(x, TLS_ORIGIN_DATA) < 0)
+	/* The control connection's name: its certificate, if the origin
+	 * does not resume the session. */
+	if (ftps_origin_tls(s, x, TLS_ORIGIN_DATA) < 0)
 		return -1;
 	/* A download cut short must not look complete. */
 	x->strict_eof = 1;

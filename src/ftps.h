@@ -37,11 +37,22 @@ struct ftps {
 int ftps_setup(const struct conf *cf, char *why, size_t whycap);
 /* The session starts: implicit TLS on either leg. */
 void ftps_init(struct session *s);
-/* A (new) origin control connection fd, its greeting still to come:
- * its transport, implicit TLS started.  ftps_init() calls it for the
- * origin of set-up; whatever connects another origin later calls it
- * too. */
-void ftps_origin_attach(struct session *s, int fd);
+/* A (new) origin control connection fd: its transport.  Its greeting
+ * still to come, implicit TLS is started; ready, when not NULL, is the
+ * transport of a connection whose TLS login.c set up already (greeting
+ * read, handshake done: PBSZ 0 and PROT P go out now).  ftps_init() calls
+ * it for the origin of set-up; login.c for an origin chosen at USER. */
+void ftps_origin_attach(struct session *s, int fd, const struct xport *ready);
+/* The name the origin's certificate must carry: --origin-tls-name, else
+ * host (the origin as --origin or the route named it), else --origin's. */
+const char *ftps_origin_name(const struct conf *cf, const char *host);
+/* TLS on x, a connected origin control connection, for host: the
+ * handshake, done by deadline (net_now_ms() time), before the loop runs
+ * (login.c's connects, where a failed origin is passed over for the next
+ * one).  0; -1 with why; -2 interrupted by a signal. */
+int ftps_origin_handshake(const struct conf *cf, struct xport *x,
+			  const char *host, int64_t deadline, char *why,
+			  size_t whycap);
 /* A client command; 1 when it was answered here (or forwarded here). */
 int ftps_command(struct session *s, enum proto_cmd cmd, const char *arg,
 		 size_t arglen);

@@ -1,7 +1,7 @@
 /* login.c - per-user routing in the session: the pre-login phase (our own
  * greeting and answers before USER), the route lookup at USER, the
- * connection to the chosen origin (failover, greeting consumed) and the
- * switch to another origin at a later USER.
+ * connection to the chosen origin (failover, greeting consumed, TLS with
+ * --origin-tls) and the switch to another origin at a later USER.
  *
  * The route sources are opened at set-up (login_open(), before the
  * lock-down); after it a lookup makes no system call but the origin
@@ -38,7 +38,9 @@ static struct {
 } login;
 
 /* --origin (a list of HOST[:PORT]): literals, or names resolved now
- * (never after the lock-down), every address in turn, into r. */
+ * (never after the lock-down), every address in turn, into r; r->host[i]
+ * is HOST as given for r->origin[i] (the name its certificate must
+ * carry, with --origin-tls). */
 static int login_resolve_origins(const struct conf *cf, struct route *r,
 				 char *err, size_t errcap)
 {
@@ -190,7 +192,10 @@ static void login_drop_origin(struct session *s)
 {
 	if (s->ofd < 0)
 		return;
-	(void)send(s->ofd, "QUIT\r\n", 6, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* Through its TLS, if on, and then close_notify: never in clear. */
+	(void)xp_write(&s->ox, "QUIT\r\n", 6);
+	if (xp_is_tls(&s->ox))
+		(void)xp_shutdown(&s->ox);
 	xp_free(&s->ox);
 	xp_plain(&s->ox, -1, -1);
 	close(s->ofd);
@@ -204,21 +209,120 @@ static void login_drop_origin(struct session *s)
 	s->dc_refusal[0] = '\0';
 }
 
-/* Connect to a and consume its greeting, read through lb (what follows
- * the greeting, nothing normally, stays there); each greeting line also
- * goes to keep, with CRLF, when keep is not NULL.  The fd, -1 (failed,
- * logged) or -2 (interrupted). */
-static int login_connect_one(const struct sess_setup *su,
-			     const struct net_addr *a, int timeout_s,
-			     struct linebuf *lb, char *keep, size_t keepcap,
-			     size_t *keeplen)
+/* Read one whole reply from x through lb (what follows it stays there),
+ * by deadline; each line also goes to keep, with CRLF, when keep is not
+ * NULL.  Its code, with its last line in last; -1 (failed, logged) or -2
+ * (interrupted).  what names the reply for the log ("greeting"). */
+static int login_reply(struct xport *x, struct linebuf *lb, msec_t deadline,
+		       int timeout_s, const char *who, const char *what,
+		       char *keep, size_t keepcap, size_t *keeplen,
+		       char *last, size_t lastcap)
 {
-	msec_t deadline = sess_now() + SESS_MS(timeout_s);
 	struct proto_reply rs = { 0, 0 };
-	char who[FTPR_ADDRSTR_MAX];
-	int fd, w, e, rc = -1;
+
+	for (;;) {
+		const char *line;
+		size_t len;
+		enum lb_status st;
+		ssize_t n;
+		int w;
+
+		while ((st = lb_peek(lb, &line, &len)) != LB_NONE) {
+			enum proto_line r = st == LB_LINE ?
+				proto_reply_line(&rs, line, len) : PROTO_LINE_BAD;
+
+			if (r == PROTO_LINE_BAD) {
+				log_msg(LOG_WARNING, "origin %s: invalid %s", who, what);
+				return -1;
+			}
+			if (keep != NULL && *keeplen + len + 2 <= keepcap) {
+				memcpy(keep + *keeplen, line, len);
+				memcpy(keep + *keeplen + len, "\r\n", 2);
+				*keeplen += len + 2;
+			}
+			snprintf(last, lastcap, "%.*s", (int)len, line);
+			lb_consume(lb);
+			if (r == PROTO_LINE_LAST)
+				return rs.code;
+		}
+		/* Decrypted bytes inside TLS: select() cannot see them. */
+		w = xp_pending(x) > 0 ? 1 :
+			net_wait(x->rfd, xp_wait_write(x, 0), deadline, &sess_orig_mask);
+		if (w <= 0) {
+			if (w == 0)
+				log_msg(LOG_WARNING, "origin %s sent no %s within %d s",
+					who, what, timeout_s);
+			return w < 0 ? -2 : -1;
+		}
+		n = xp_read(x, lb_tail(lb), lb_room(lb));
+		if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR))) {
+			log_msg(LOG_WARNING, "origin %s closed before its %s: %s", who,
+				what, n == 0 ? "end of file" : xp_error(x));
+			return -1;
+		}
+		if (n > 0)
+			lb_commit(lb, (size_t)n);
+	}
+}
+
+/* --origin-tls explicit, after the greeting: our AUTH TLS, its 234, the
+ * handshake.  0, -1 (failed, logged) or -2 (interrupted). */
+static int login_auth_tls(const struct conf *cf, struct xport *x,
+			  struct linebuf *lb, const char *host, const char *who)
+{
+	msec_t deadline = sess_now() + SESS_MS(cf->connect_timeout);
+	char last[81], why[300];
+	int code;
+
+	/* SECURITY: the one line that goes to it in clear. */
+	if (send(x->wfd, "AUTH TLS\r\n", 10, MSG_NOSIGNAL) != 10) {
+		log_msg(LOG_WARNING, "origin %s: cannot send AUTH TLS: %s", who,
+			strerror(errno));
+		return -1;
+	}
+	code = login_reply(x, lb, deadline, cf->connect_timeout, who,
+			   "reply to AUTH TLS", NULL, 0, NULL, last, sizeof(last));
+	if (code < 0)
+		return code;
+	if (code != 234) {
+		log_msg(LOG_WARNING, "origin %s refused AUTH TLS: %s", who, last);
+		return -1;
+	}
+	/* SECURITY: bytes after the 234 came in clear, and would be taken
+	 * for protected ones. */
+	if (lb_pending(lb) > 0) {
+		log_msg(LOG_WARNING, "origin %s sent bytes in clear after 234", who);
+		return -1;
+	}
+	code = ftps_origin_handshake(cf, x, host, deadline, why, sizeof(why));
+	if (code == -1)
+		log_msg(LOG_WARNING, "origin %s: %s", who, why);
+	return code;
+}
+
+/* Connect to a (host: its name as the route or --origin gave it, or the
+ * literal's text), with --origin-tls implicit start TLS, consume its
+ * greeting, with --origin-tls explicit secure it with AUTH TLS; the
+ * transport in x (TLS when --origin-tls).  The greeting is read through
+ * lb (what follows it, nothing normally, stays there); each greeting line
+ * also goes to keep, with CRLF, when keep is not NULL.  The fd, -1
+ * (failed, logged: the caller tries the next origin) or -2 (interrupted).
+ * Every wait is bounded by --connect-timeout: the connect and the
+ * greeting, and (from their start) the TLS handshake and AUTH TLS. */
+static int login_connect_one(const struct sess_setup *su,
+			     const struct net_addr *a, const char *host,
+			     struct linebuf *lb, char *keep, size_t keepcap,
+			     size_t *keeplen, struct xport *x)
+{
+	const struct conf *cf = su->cf;
+	int timeout_s = cf->connect_timeout;
+	msec_t deadline = sess_now() + SESS_MS(timeout_s);
+	char who[FTPR_ADDRSTR_MAX], last[81], why[300];
+	size_t kept = 0;
+	int fd, w, e, rc;
 
 	net_addr_str(a, who, sizeof(who));
+	xp_plain(x, -1, -1);
 	fd = net_connect_start(a, NULL);
 	if (fd < 0) {
 		log_msg(LOG_WARNING, "origin %s: %s", who, strerror(errno));
@@ -233,68 +337,48 @@ static int login_connect_one(const struct sess_setup *su,
 		return w < 0 ? -2 : -1;
 	}
 	/* --origin-proxy-protocol: the header comes before the greeting. */
-	if (su->cf->origin_pp != 0 &&
-	    pp_send_header(fd, su->cf->origin_pp, &su->client_peer) < 0) {
+	if (cf->origin_pp != 0 &&
+	    pp_send_header(fd, cf->origin_pp, &su->client_peer) < 0) {
 		log_msg(LOG_WARNING, "origin %s: cannot send the PROXY header: %s",
 			who, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (keeplen != NULL)
-		*keeplen = 0;
-	for (;;) {
-		const char *line;
-		size_t len;
-		enum lb_status st;
-		ssize_t n;
-
-		while ((st = lb_peek(lb, &line, &len)) != LB_NONE) {
-			enum proto_line r = st == LB_LINE ?
-				proto_reply_line(&rs, line, len) : PROTO_LINE_BAD;
-
-			if (r == PROTO_LINE_BAD) {
-				log_msg(LOG_WARNING, "origin %s: invalid greeting", who);
-				goto fail;
-			}
-			if (keep != NULL && *keeplen + len + 2 <= keepcap) {
-				memcpy(keep + *keeplen, line, len);
-				memcpy(keep + *keeplen + len, "\r\n", 2);
-				*keeplen += len + 2;
-			}
-			if (r == PROTO_LINE_LAST && rs.code != 220)
-				log_msg(LOG_WARNING, "origin %s greeted with: %.*s", who,
-					(int)(len > 80 ? 80 : len), line);
-			lb_consume(lb);
-			if (r == PROTO_LINE_LAST && rs.code == 220)
-				return fd;
-			if (r == PROTO_LINE_LAST)
-				goto fail;
-		}
-		w = net_wait(fd, 0, deadline, &sess_orig_mask);
-		if (w <= 0) {
-			if (w == 0)
-				log_msg(LOG_WARNING, "origin %s sent no greeting within %d s",
-					who, timeout_s);
-			rc = w < 0 ? -2 : -1;
+	xp_plain(x, fd, fd);
+	if (cf->origin_tls == ORIGIN_TLS_IMPLICIT) {
+		/* The greeting comes inside TLS, by the handshake's deadline. */
+		deadline = sess_now() + SESS_MS(timeout_s);
+		rc = ftps_origin_handshake(cf, x, host, deadline, why, sizeof(why));
+		if (rc == -1)
+			log_msg(LOG_WARNING, "origin %s: %s", who, why);
+		if (rc < 0)
 			goto fail;
-		}
-		n = read(fd, lb_tail(lb), lb_room(lb));
-		if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR))) {
-			log_msg(LOG_WARNING, "origin %s closed before greeting: %s", who,
-				n == 0 ? "end of file" : strerror(errno));
-			goto fail;
-		}
-		if (n > 0)
-			lb_commit(lb, (size_t)n);
 	}
+	rc = login_reply(x, lb, deadline, timeout_s, who, "greeting", keep,
+			 keepcap, &kept, last, sizeof(last));
+	if (keeplen != NULL)
+		*keeplen = kept;
+	if (rc > 0 && rc != 220)
+		log_msg(LOG_WARNING, "origin %s greeted with: %s", who, last);
+	if (rc != 220) {
+		rc = rc == -2 ? -2 : -1;
+		goto fail;
+	}
+	if (cf->origin_tls == ORIGIN_TLS_EXPLICIT &&
+	    (rc = login_auth_tls(cf, x, lb, host, who)) < 0)
+		goto fail;
+	return fd;
 fail:
+	xp_free(x);
+	xp_plain(x, -1, -1);
 	close(fd);
 	lb_init(lb, lb->buf, lb->cap, lb->max);
 	return rc;
 }
 
 /* Try the route's origins in order; 0 connected, -1 all failed (the
- * session ends with 421), -2 interrupted. */
+ * session ends with 421), -2 interrupted.  hosts: the names the origins
+ * were given (--origin), or NULL (address literals). */
 static int login_connect(struct session *s, const struct route *r)
 {
 	char who[FTPR_ADDRSTR_MAX];
@@ -307,20 +391,24 @@ static int login_connect(struct session *s, const struct route *r)
 	 * origin, logged). */
 	while ((more = resolver_next(r, &it, s->cf->connect_timeout,
 				     &sess_orig_mask, &a)) > 0) {
-		int fd = login_connect_one(s->su, &a, s->cf->connect_timeout,
-					   &s->ol, NULL, 0, NULL);
+		struct xport x;
+		/* The host as the route named it: its TLS certificate's. */
+		char *host = login.su->origin_host;
+		int fd;
 
+		if (r->host[it.i][0] != '\0')
+			snprintf(host, FTPR_HOST_MAX, "%s", r->host[it.i]);
+		else
+			net_host_str(&a, host, FTPR_HOST_MAX);
+		fd = login_connect_one(s->su, &a, host, &s->ol, NULL, 0, NULL, &x);
 		if (fd == -2)
 			return -2;
 		if (fd < 0)
 			continue;
 		s->ofd = login.su->origin = fd;
-		ftps_origin_attach(s, fd); /* plain: see cfg_load() */
+		ftps_origin_attach(s, fd, &x); /* TLS done: PBSZ 0, PROT P */
 		/* The address we connected to: no getpeername() needed. */
 		login.su->origin_peer = a;
-		/* ... and the host as the route named it. */
-		snprintf(login.su->origin_host, sizeof(login.su->origin_host), "%s",
-			 r->host[it.i]);
 		net_local(fd, &login.su->origin_local);
 		net_set_nonblock(fd);
 		net_tune_control(fd);
@@ -328,6 +416,7 @@ static int login_connect(struct session *s, const struct route *r)
 			net_addr_str(&login.su->origin_peer, who, sizeof(who)));
 		return 0;
 	}
+	login.su->origin_host[0] = '\0';
 	if (more < 0)
 		return -2;
 	log_msg(LOG_ERR, "every origin of the route failed");
@@ -486,8 +575,8 @@ int login_origin_list(struct sess_setup *su, char *greeting, size_t cap,
 	}
 	lb_init(&lb, buf, sizeof(buf), FTPR_REPLY_LINE_MAX);
 	for (unsigned i = 0; i < r.n; i++) {
-		int fd = login_connect_one(su, &r.origin[i], su->cf->connect_timeout, &lb,
-					   greeting, cap, &su->greeting_len);
+		int fd = login_connect_one(su, &r.origin[i], r.host[i], &lb, greeting,
+					   cap, &su->greeting_len, &su->origin_x);
 
 		if (fd == -2)
 			break;

@@ -7,6 +7,7 @@
 #include "defs.h"
 #include "net.h"
 #include "ports.h"
+#include "xport.h"
 
 /* Everything set up before the loop starts (and before any lock-down). */
 struct sess_setup {
@@ -21,10 +22,12 @@ struct sess_setup {
 	 * replies name unless --pasv-address overrides it. */
 	struct net_addr client_peer, client_local, client_advertised;
 	struct net_addr origin_peer, origin_local;
-	/* The origin's host as the route (or --origin) named it: a host
-	 * name, or the address literal's text; for verifying its TLS
-	 * certificate.  Set where login.c connects an origin. */
+	/* The origin's host as --origin or the route named it (a name, or
+	 * the literal's text): what its TLS certificate must carry. */
 	char origin_host[FTPR_HOST_MAX];
+	/* Its transport: TLS, its handshake done, when login.c connected
+	 * it with --origin-tls (an --origin list); else plain. */
+	struct xport origin_x;
 	struct ports autoports;    /* where listeners go without --pasv-ports */
 	const char *greeting;      /* the origin's greeting, if read already */
 	size_t greeting_len;

@@ -8,7 +8,8 @@
 
 #include <stddef.h>
 
-#define TLS_MOD_ABI 1
+/* 2: conn_set_name() */
+#define TLS_MOD_ABI 2
 #define TLS_MOD_SYMBOL "ftprelay_tls_module"
 
 /* Which connection: we are the TLS server towards the client, and the TLS
@@ -36,7 +37,8 @@ struct tls_ops {
 	int (*server_init)(const char *cert, const char *key, int reuse,
 			   char *why, size_t whycap);
 	/* ca: a PEM file, or NULL for the system store; name: the host
-	 * name or address the origin's certificate must carry. */
+	 * name or address the origin's certificate must carry ("": none
+	 * yet, conn_set_name() gives it). */
 	int (*client_init)(const char *ca, const char *name, int verify,
 			   char *why, size_t whycap);
 	struct tls_conn *(*conn_new)(enum tls_role role, int rfd, int wfd);
@@ -54,6 +56,11 @@ struct tls_ops {
 	/* "TLSv1.3 TLS_AES_256_GCM_SHA384, resumed" */
 	const char *(*info)(const struct tls_conn *c, char *buf, size_t cap);
 	void (*conn_free)(struct tls_conn *c);
+	/* An origin connection (after conn_new(), before the handshake):
+	 * the host name or address its certificate must carry, instead of
+	 * client_init()'s (with routing, each origin has its own); a data
+	 * connection gets its control connection's.  0, or -1 with errno. */
+	int (*conn_set_name)(struct tls_conn *c, const char *name);
 };
 
 typedef int tls_module_fn(struct tls_ops *ops, int abi);

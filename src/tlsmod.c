@@ -38,6 +38,7 @@ struct tls_conn {
 	enum tls_role role;
 	int want;
 	int done;          /* handshake finished */
+	int named;         /* towards an origin: the name to verify is set */
 	char err[256];
 };
 
@@ -48,6 +49,7 @@ static SSL_SESSION *srv_cache[TLSMOD_CACHE];
 static unsigned srv_cache_next;
 static SSL_SESSION *cli_session;
 static char cli_name[256];
+static int cli_verify;
 
 static void tlsmod_why(char *why, size_t whycap, const char *what)
 {
@@ -205,6 +207,7 @@ static int tlsmod_client_init(const char *ca, const char *name, int verify,
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	}
 	snprintf(cli_name, sizeof(cli_name), "%s", name);
+	cli_verify = verify;
 	cli_ctx = ctx;
 	return 0;
 fail:
@@ -217,6 +220,42 @@ fail:
 static int tlsmod_client_role(enum tls_role r)
 {
 	return r == TLS_ORIGIN_CTRL || r == TLS_ORIGIN_DATA;
+}
+
+/* The name an origin's certificate must carry: an address is checked
+ * against the certificate's IP entries; a name against its DNS names,
+ * and sent as SNI.  Whatever was set before is replaced. */
+static int tlsmod_set_name(SSL *ssl, const char *name)
+{
+	X509_VERIFY_PARAM *p = SSL_get0_param(ssl);
+	unsigned char ip[16];
+	int literal = inet_pton(AF_INET, name, ip) == 1 ||
+		      inet_pton(AF_INET6, name, ip) == 1;
+
+	if (name[0] == '\0' || strlen(name) >= sizeof(cli_name) ||
+	    SSL_set1_host(ssl, NULL) != 1 ||
+	    X509_VERIFY_PARAM_set1_ip(p, NULL, 0) != 1 ||
+	    SSL_set_tlsext_host_name(ssl, NULL) != 1)
+		return -1;
+	if (literal)
+		return X509_VERIFY_PARAM_set1_ip_asc(p, name) == 1 ? 0 : -1;
+	return SSL_set1_host(ssl, name) == 1 &&
+	       SSL_set_tlsext_host_name(ssl, name) == 1 ? 0 : -1;
+}
+
+/* The origin connection c is to this host: its data connections made
+ * from now on check the same name. */
+static int tlsmod_conn_set_name(struct tls_conn *c, const char *name)
+{
+	if (!tlsmod_client_role(c->role) || tlsmod_set_name(c->ssl, name) < 0) {
+		ERR_clear_error();
+		errno = EINVAL;
+		return -1;
+	}
+	c->named = 1;
+	if (c->role == TLS_ORIGIN_CTRL)
+		snprintf(cli_name, sizeof(cli_name), "%s", name);
+	return 0;
 }
 
 static struct tls_conn *tlsmod_conn_new(enum tls_role role, int rfd, int wfd)
@@ -232,23 +271,19 @@ static struct tls_conn *tlsmod_conn_new(enum tls_role role, int rfd, int wfd)
 	    SSL_set_wfd(c->ssl, wfd) != 1)
 		goto fail;
 	if (tlsmod_client_role(role)) {
-		unsigned char ip[16];
-		int literal = inet_pton(AF_INET, cli_name, ip) == 1 ||
-			      inet_pton(AF_INET6, cli_name, ip) == 1;
-
-		/* An address is checked against the certificate's IP
-		 * entries; a name against its DNS names, and sent as SNI. */
-		if (literal) {
-			if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl),
-							  cli_name) != 1)
+		if (cli_name[0] != '\0') {
+			if (tlsmod_set_name(c->ssl, cli_name) < 0)
 				goto fail;
-		} else if (SSL_set1_host(c->ssl, cli_name) != 1 ||
-			   SSL_set_tlsext_host_name(c->ssl, cli_name) != 1) {
-			goto fail;
+			c->named = 1;
 		}
-		if (role == TLS_ORIGIN_CTRL)
+		if (role == TLS_ORIGIN_CTRL) {
+			/* Another origin (a second USER with routing): the
+			 * last one's session is not offered to it. */
 			cli_ctrl = c->ssl;
-		else if (cli_session != NULL) {
+			if (cli_session != NULL)
+				SSL_SESSION_free(cli_session);
+			cli_session = NULL;
+		} else if (cli_session != NULL) {
 			/* A copy: a connection that resumed a session and then
 			 * gets a ticket of its own marks the session it used
 			 * as not resumable, and the next data connection
@@ -349,6 +384,14 @@ static int tlsmod_handshake(struct tls_conn *c)
 
 	if (c->done)
 		return 1;
+	/* SECURITY: a verified chain for no name in particular would take
+	 * any certificate the CA ever signed. */
+	if (tlsmod_client_role(c->role) && cli_verify && !c->named) {
+		snprintf(c->err, sizeof(c->err), "TLS handshake: no name to "
+			 "verify the origin's certificate for");
+		errno = EPROTO;
+		return -1;
+	}
 	ERR_clear_error();
 	errno = 0;
 	r = SSL_do_handshake(c->ssl);
@@ -482,5 +525,6 @@ int ftprelay_tls_module(struct tls_ops *ops, int abi)
 	ops->error = tlsmod_error;
 	ops->info = tlsmod_info;
 	ops->conn_free = tlsmod_conn_free;
+	ops->conn_set_name = tlsmod_conn_set_name;
 	return 0;
 }

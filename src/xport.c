@@ -29,7 +29,8 @@ int xp_tls_load(const char *path, char *why, size_t whycap)
 		return -1;
 	}
 	fill = (tls_module_fn *)dlsym(lib, TLS_MOD_SYMBOL);
-	if (fill == NULL || fill(&xp_ops, TLS_MOD_ABI) < 0) {
+	if (fill == NULL || fill(&xp_ops, TLS_MOD_ABI) < 0 ||
+	    xp_ops.conn_set_name == NULL) {
 		snprintf(why, whycap, "TLS module %s: not a module of this "
 			 "ftprelay (%s)", path, TLS_MOD_SYMBOL);
 		return -1;
@@ -67,6 +68,15 @@ int xp_tls(struct xport *x, enum tls_role role)
 	return 0;
 }
 
+int xp_set_name(struct xport *x, const char *name)
+{
+	if (x->tls == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	return xp_ops.conn_set_name(x->tls, name);
+}
+
 void xp_arm(struct xport *x, enum tls_role role)
 {
 	x->armed = 1;
@@ -93,8 +103,7 @@ int xp_ready(const struct xport *x)
 	return x->tls == NULL || !x->hs;
 }
 
-/* Drive the handshake; 0 when done, -1 with errno. */
-static int xp_handshake(struct xport *x)
+int xp_handshake(struct xport *x)
 {
 	if (x->hold) {
 		errno = EAGAIN;
@@ -207,6 +216,17 @@ void xp_fdset(const struct xport *x, int rd, int wr, fd_set *rs, fd_set *ws,
 		else
 			xp_set(x->wfd, ws, maxfd);
 	}
+}
+
+int xp_wait_write(const struct xport *x, int wr)
+{
+	if (x->tls == NULL)
+		return wr;
+	if (x->hs)
+		return xp_ops.want(x->tls) == TLS_WANT_WRITE;
+	if (wr)
+		return x->wwant != TLS_WANT_READ;
+	return x->rwant == TLS_WANT_WRITE;
 }
 
 static int xp_woken(const struct xport *x, const fd_set *rs, const fd_set *ws)

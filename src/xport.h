@@ -34,10 +34,16 @@ const struct tls_ops *xp_tls_ops(void);
 void xp_plain(struct xport *x, int rfd, int wfd);
 /* Start TLS in this role now; -1 when the module cannot. */
 int xp_tls(struct xport *x, enum tls_role role);
+/* The host name or address the peer's certificate must carry (an
+ * origin connection, after xp_tls()); 0 or -1 with errno. */
+int xp_set_name(struct xport *x, const char *name);
 /* Start TLS when out_flush() has written everything queued before. */
 void xp_arm(struct xport *x, enum tls_role role);
 int xp_armed(const struct xport *x);
 int xp_start(struct xport *x);
+/* Drive the handshake; 0 when done, -1 with errno (EAGAIN: wait as
+ * xp_wait_write(x, 0) says). */
+int xp_handshake(struct xport *x);
 int xp_is_tls(const struct xport *x);
 /* The handshake is done (always, for plain). */
 int xp_ready(const struct xport *x);
@@ -56,6 +62,10 @@ void xp_free(struct xport *x);
  * write (TLS may need the other direction, or the handshake its own). */
 void xp_fdset(const struct xport *x, int rd, int wr, fd_set *rs, fd_set *ws,
 	      int *maxfd);
+/* For a wait on the one descriptor before the loop runs: must the next
+ * read (wr 0) or write (wr 1), or the handshake, wait until the socket
+ * is writable (1) or readable (0)? */
+int xp_wait_write(const struct xport *x, int wr);
 /* Is a read (write) worth trying after select()? */
 int xp_can_read(const struct xport *x, const fd_set *rs, const fd_set *ws);
 int xp_can_write(const struct xport *x, const fd_set *rs, const fd_set *ws);

@@ -283,8 +283,8 @@ static void tls(void)
 	       "the key defaults to the certificate file");
 }
 
-/* FTPS towards the origin needs the session to read the greeting: not
- * with routing or an --origin list (login.c reads it) yet. */
+/* FTPS towards the origin with routing or an --origin list: login.c
+ * connects those origins and sets up their TLS itself. */
 static void tls_and_routing(void)
 {
 	struct conf c;
@@ -292,10 +292,11 @@ static void tls_and_routing(void)
 	char *a1[] = { "ftprelay", "--route-map", "/etc/r.cdb", "--origin-tls", "explicit", NULL };
 	char *a2[] = { "ftprelay", "--origin", "a,b", "--origin-tls", "implicit", NULL };
 
-	TAP_OK(cfg_load(&c, 5, a1, err, sizeof(err)) == CONF_ERROR &&
-	       strstr(err, "origin-tls") != NULL, "origin-tls with routing is refused, and says so");
-	TAP_OK(cfg_load(&c, 5, a2, err, sizeof(err)) == CONF_ERROR &&
-	       strstr(err, "origin-tls") != NULL, "origin-tls with an --origin list is refused");
+	TAP_OK(cfg_load(&c, 5, a1, err, sizeof(err)) == CONF_OK && c.routing &&
+	       c.origin_tls == ORIGIN_TLS_EXPLICIT && c.origin_tls_name[0] == '\0',
+	       "origin-tls with routing is accepted; the name comes from each route");
+	TAP_OK(cfg_load(&c, 5, a2, err, sizeof(err)) == CONF_OK && c.origin_n == 2 &&
+	       c.origin_tls == ORIGIN_TLS_IMPLICIT, "origin-tls with an --origin list is accepted");
 }
 
 int main(void)

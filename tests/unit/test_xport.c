@@ -43,6 +43,11 @@ int main(void)
 	TAP_OK(!FD_ISSET(sv[0], &rs) && FD_ISSET(sv[0], &ws),
 	       "plain: waits to write when asked to");
 
+	TAP_OK(xp_wait_write(&x, 0) == 0 && xp_wait_write(&x, 1) == 1,
+	       "plain: a bounded wait before the loop waits the caller's way");
+	TAP_OK(xp_set_name(&x, "ftp.example.com") < 0 && errno == EINVAL,
+	       "plain: no certificate name to set");
+
 	xp_arm(&x, TLS_CLIENT_CTRL);
 	FD_ZERO(&rs);
 	FD_ZERO(&ws);
