@@ -54,6 +54,7 @@ struct tls_ops {
 	/* "TLSv1.3 TLS_AES_256_GCM_SHA384, resumed" */
 	const char *(*info)(const struct tls_conn *c, char *buf, size_t cap);
 	void (*conn_free)(struct tls_conn *c);
+	int (*conn_set_name)(struct tls_conn *c, const char *name);
 };
 
 typedef int tls_module_fn(struct tls_ops *ops, int abi);
