@@ -445,3 +445,24 @@ while True:
 	[ "$SECONDS" -ge 2 ] && [ "$SECONDS" -lt 30 ]
 	grep -q "origin 127.0.0.1:$silent: TLS handshake did not complete within 2 s" "$RELAY_LOG"
 }
+
+@test "--origin-tls-ca holding the whole system bundle and the origin's anchor last: verified (the anchors are parsed only when a chain needs them); the bundle without it: refused" {
+	local sys=/etc/ssl/certs/ca-certificates.crt
+	[ -s "$sys" ] || fail "no system CA bundle at $sys (package ca-certificates)"
+	[ "$(grep -c 'BEGIN CERTIFICATE' "$sys")" -gt 100 ] || fail "a small $sys"
+	cat "$sys" "$C/a-cert.pem" >"$T/bundle.pem"
+	tls_origin a a
+	relay_start_raw --tls-module "$TLSMOD" --origin-tls-ca "$T/bundle.pem" \
+		--origin "127.0.0.1:$PORT_a" --origin-tls explicit
+	curl_ftp -o "$T/a.bin" "$(url a.bin)"
+	same_bytes "$T/a.bin" "$ROOT_a/a.bin"
+	no_tls_trouble "$LOG_a"
+	relay_start_raw --tls-module "$TLSMOD" --origin-tls-ca "$sys" \
+		--origin "127.0.0.1:$PORT_a" --origin-tls explicit
+	# One fixed origin: its greeting is relayed before our AUTH TLS.
+	run ftp_cmds --eof "$RELAY_PORT" "USER anonymous"
+	[[ $output == *"421 "* && $output != *"331 "* ]] || fail "$output"
+	wait_no_ftprelay 10
+	grep -q "certificate verification failed: self-signed certificate" "$RELAY_LOG"
+	grep -q 'died with code 111' "$RELAY_LOG"
+}
