@@ -130,6 +130,27 @@ fail:
 	return NULL;
 }
 
+int route_url_check(const struct conf *cf, char *err, size_t errcap)
+{
+	char host[FTPR_HOST_MAX], *ca;
+	uint16_t port;
+	size_t len;
+	int https;
+
+	if (cf->route_url[0] == '\0')
+		return 0;
+	if (route_url_split(cf->route_url, &https, host, sizeof(host), &port,
+			    err, errcap) < 0 ||
+	    route_url_load(cf->url_module, err, errcap) < 0)
+		return -1;
+	if (!https)
+		return 0;
+	ca = route_url_read_ca(cf->route_url_ca[0] != '\0' ? cf->route_url_ca :
+			       FTPR_ROUTE_CA_DEFAULT, &len, err, errcap);
+	free(ca);
+	return ca != NULL ? 0 : -1;
+}
+
 int route_url_setup(struct route_url *u, const struct conf *cf, char *err,
 		    size_t errcap)
 {

@@ -42,6 +42,10 @@ enum route_result route_url_answer(const struct url_answer *a,
  * module make its handles.  0, or -1 with err. */
 int route_url_setup(struct route_url *u, const struct conf *cf, char *err,
 		    size_t errcap);
+/* --check-config: the URL, the module and the CA certificates as
+ * set-up would take them; the service's name is not resolved (a session
+ * does that when it starts). */
+int route_url_check(const struct conf *cf, char *err, size_t errcap);
 /* Ask the service, within timeout_s seconds in all; signals that mask
  * does not block end the wait (TEMPFAIL). */
 enum route_result route_url_lookup(const struct route_url *u, const char *user,
