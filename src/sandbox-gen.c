@@ -77,9 +77,11 @@ static const struct {
 	ALLOW(munmap),
 };
 
-/* Sessions with --route-url (routeurl.c, the module urlmod.c: libcurl,
- * OpenSSL) need these too, and only they get them: strace of a lookup
- * after the lock-down, http and https (tests/integration/66-routing.bats).
+/* Sessions with --route-url (routelookup.c, the module urlmod.c: libcurl,
+ * OpenSSL) need these too, and only they get them: strace -f of a session
+ * driven by hand through a lookup after the lock-down, over http and https
+ * (a service named by address and by name); 68-route-url.bats runs them
+ * under the filter.
  * Everything else a lookup does is in the list above: the socket (made by
  * urlmod.c's CURLOPT_OPENSOCKETFUNCTION as net.c makes its own), connect,
  * fcntl F_GETFL/F_SETFL, setsockopt TCP_NODELAY, getsockopt SO_ERROR,

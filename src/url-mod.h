@@ -19,7 +19,7 @@
 struct url_setup {
 	/* "HOST:PORT:ADDR[,ADDR...]" for CURLOPT_RESOLVE (the service's
 	 * name, resolved by us at set-up), or "" for an address literal. */
-	char resolve[FTPR_HOST_MAX + 16 + 8 * 48];
+	char resolve[FTPR_HOST_MAX + 16 + 8 * 56];
 	const char *ca_pem;     /* the CA certificates (PEM), in memory */
 	size_t ca_len;
 	size_t max_answer;      /* the body, at most */

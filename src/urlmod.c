@@ -153,7 +153,8 @@ static int urlmod_init(const struct url_setup *s, char *why, size_t whycap)
 	UM_SET(CURLOPT_USERAGENT, "ftprelay/" PACKAGE_VERSION);
 	if (um.resolve != NULL)
 		UM_SET(CURLOPT_RESOLVE, um.resolve);
-	/* Never cached: the name's addresses are ours (RESOLVE). */
+	/* Cached for good: the only entries are ours (RESOLVE), and an
+	 * expired one would send libcurl to its resolver. */
 	UM_SET(CURLOPT_DNS_CACHE_TIMEOUT, -1L);
 	UM_SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)um.max);
 	UM_SET(CURLOPT_WRITEFUNCTION, urlmod_write);
