@@ -1,6 +1,6 @@
 /* fuzz_route.c - libFuzzer target for the pure parts of routing: route
  * map lines, the "name@host[:port]" splitter, --forward-to patterns and
- * the lookup service's HTTP/JSON answer.  Input: the first byte picks
+ * the lookup service's URL and answer.  Input: the first byte picks
  * the parser, the rest is its input. */
 /* FUZZ_SOURCES: route.c routeurl.c conf.c net.c ports.c cidr.c dns.c */
 #include "config.h"
@@ -114,17 +114,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	default: {
+		/* the URL template NUL the user name: the split, the
+		 * expansion (no byte of the name outside RFC 3986's
+		 * unreserved set unencoded); then the name as "data" */
 		static struct route r;
-		char why[256];
-		enum route_result res;
+		static struct url_answer a;
+		const char *nul = memchr(s, '\0', n);
+		char host[FTPR_HOST_MAX], why[256], url[512];
+		uint16_t port;
+		int https, len;
 
-		c = fuzz_dup(s, n);
-		res = route_url_parse_answer(c, n, &r, why, sizeof(why));
-		FUZZ_CHECK(res == ROUTE_FOUND || res == ROUTE_NONE || res == ROUTE_TEMPFAIL,
-			   "a lookup result");
-		FUZZ_CHECK(res != ROUTE_FOUND || (r.n >= 1 && r.n <= FTPR_ROUTE_ORIGINS_MAX),
-			   "a found route has origins");
+		if (nul == NULL)
+			break;
+		c = fuzz_strdup(s, (size_t)(nul - s));
+		(void)route_url_split(c, &https, host, sizeof(host), &port, why,
+				      sizeof(why));
+		len = route_url_expand(c, nul + 1, n - (size_t)(nul - s) - 1, url,
+				       sizeof(url));
+		FUZZ_CHECK(len < 0 || ((size_t)len < sizeof(url) && url[len] == '\0' &&
+					strlen(url) == (size_t)len), "an expanded URL");
 		free(c);
+		memset(&a, 0, sizeof(a));
+		a.http_status = 200;
+		a.have_code = a.have_data = 1;
+		a.code = 200;
+		a.datalen = n - (size_t)(nul - s) - 1;
+		if (a.datalen >= sizeof(a.data))
+			a.datalen = sizeof(a.data) - 1;
+		memcpy(a.data, nul + 1, a.datalen);
+		FUZZ_CHECK(route_url_answer(&a, &r, why, sizeof(why)) != ROUTE_FOUND ||
+			   (r.n >= 1 && r.n <= FTPR_ROUTE_ORIGINS_MAX),
+			   "a found route has origins");
 		break;
 	}
 	}

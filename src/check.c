@@ -17,6 +17,7 @@
 #include "ftps.h"
 #include "net.h"
 #include "route.h"
+#include "routeurl.h"
 #include "sandbox.h"
 
 /* The user to drop to must exist and not be root. */
@@ -89,6 +90,7 @@ static const struct {
 	{ "user", check_user },
 	{ "xferlog", check_xferlog },
 	{ "route-map", check_route_map },
+	{ "route-url", route_url_check }, /* the module, the CA file */
 	{ "tls-cert", ftps_setup }, /* the module, certificate, key, CA file */
 };
 
@@ -137,6 +139,11 @@ static void check_summary(const struct conf *cf)
 		printf("forward-to = %s\n", cf->forward_to);
 	if (cf->route_url[0] != '\0')
 		printf("route-url = %s\n", cf->route_url);
+	if (strncmp(cf->route_url, "https://", 8) == 0)
+		printf("route-url-ca = %s\n", cf->route_url_ca[0] != '\0' ?
+		       cf->route_url_ca : FTPR_ROUTE_CA_DEFAULT);
+	if (cf->route_url[0] != '\0')
+		printf("url-module = %s\n", cf->url_module);
 	if (cf->routing)
 		printf("welcome = %s\n", cf->welcome);
 	{

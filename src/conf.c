@@ -14,7 +14,8 @@ enum conf_key {
 	KEY_CONFIG, KEY_XFERLOG, KEY_ROUTE_MAP, KEY_FORWARD_TO, KEY_ROUTE_URL,
 	KEY_WELCOME, KEY_PP_FROM, KEY_ORIGIN_PP, KEY_CLIENT_TLS, KEY_TLS_CERT,
 	KEY_TLS_KEY, KEY_CLIENT_TLS_REUSE, KEY_ORIGIN_TLS, KEY_ORIGIN_TLS_CA,
-	KEY_ORIGIN_TLS_NAME, KEY_ORIGIN_TLS_VERIFY, KEY_TLS_MODULE, KEY_COUNT
+	KEY_ORIGIN_TLS_NAME, KEY_ORIGIN_TLS_VERIFY, KEY_TLS_MODULE, KEY_ROUTE_URL_CA,
+	KEY_URL_MODULE, KEY_COUNT
 };
 
 static const char *const conf_names[KEY_COUNT] = {
@@ -43,6 +44,8 @@ static const char *const conf_names[KEY_COUNT] = {
 	[KEY_ORIGIN_TLS_NAME] = "origin-tls-name",
 	[KEY_ORIGIN_TLS_VERIFY] = "origin-tls-verify",
 	[KEY_TLS_MODULE] = "tls-module",
+	[KEY_ROUTE_URL_CA] = "route-url-ca",
+	[KEY_URL_MODULE] = "url-module",
 };
 
 static const char conf_usage[] =
@@ -65,7 +68,10 @@ static const char conf_usage[] =
 	"  --route-map FILE           per-user origins (FILE.cdb: compiled)\n"
 	"  --forward-to PATTERNS      allow USER name@host[:port] to these\n"
 	"                             host:port shell patterns (comma-separated)\n"
-	"  --route-url URL            ask http://...%s... for each user's origin\n"
+	"  --route-url URL            ask http[s]://...%s... for each user's origin\n"
+	"  --route-url-ca FILE        CA certificates for an https --route-url\n"
+	"                             (default: " FTPR_ROUTE_CA_DEFAULT ")\n"
+	"  --url-module FILE          the lookup module (default " FTPR_URL_MODULE ")\n"
 	"  --welcome TEXT             greeting when routing (default: FTP proxy ready)\n"
 	"  --proxy-protocol-from NET[,NET...]\n"
 	"                             peers (CIDR) whose connections begin with a\n"
@@ -102,6 +108,7 @@ void cfg_defaults(struct conf *c)
 	c->client_tls_reuse = 1;
 	c->origin_tls_verify = 1;
 	snprintf(c->tls_module, sizeof(c->tls_module), "%s", FTPR_TLS_MODULE);
+	snprintf(c->url_module, sizeof(c->url_module), "%s", FTPR_URL_MODULE);
 }
 
 /* One of names[], by index; -1 if none. */
@@ -341,11 +348,13 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 		strcpy(c->forward_to, value);
 		break;
 	case KEY_ROUTE_URL:
-		/* Our own HTTP/1.0 client (login.c): plain http only. */
-		if (strncmp(value, "http://", 7) != 0 || value[7] == '\0' ||
+		/* The lookup module (libcurl): http and https only. */
+		if ((strncmp(value, "http://", 7) != 0 &&
+		     strncmp(value, "https://", 8) != 0) ||
+		    value[strncmp(value, "https", 5) == 0 ? 8 : 7] == '\0' ||
 		    strlen(value) >= sizeof(c->route_url) ||
 		    strpbrk(value, " \t") != NULL) {
-			snprintf(err, errcap, "%s: '%s' is not an http:// URL", key,
+			snprintf(err, errcap, "%s: '%s' is not an http:// or https:// URL", key,
 				 value);
 			return CONF_ERROR;
 		}
@@ -415,6 +424,14 @@ enum conf_result cfg_set(struct conf *c, const char *key, const char *value,
 		break;
 	case KEY_TLS_MODULE:
 		if (cfg_path(value, c->tls_module, sizeof(c->tls_module)) < 0)
+			goto bad;
+		break;
+	case KEY_ROUTE_URL_CA:
+		if (cfg_path(value, c->route_url_ca, sizeof(c->route_url_ca)) < 0)
+			goto bad;
+		break;
+	case KEY_URL_MODULE:
+		if (cfg_path(value, c->url_module, sizeof(c->url_module)) < 0)
 			goto bad;
 		break;
 	default:

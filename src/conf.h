@@ -61,6 +61,8 @@ struct conf {
 	char route_map[FTPR_ROUTE_OPT_MAX];
 	char forward_to[FTPR_ROUTE_OPT_MAX];
 	char route_url[FTPR_ROUTE_OPT_MAX];
+	char route_url_ca[FTPR_CONF_LINE_MAX];  /* "": the system store */
+	char url_module[FTPR_CONF_LINE_MAX];    /* ftprelay-url.so */
 	char welcome[256];
 	int routing;
 	/* Peers whose connections begin with a PROXY protocol header. */

@@ -92,6 +92,10 @@
 #define FTPR_DNS_RR_MAX 64
 
 #endif
+/* The lookup module (ftprelay-url.so, --route-url), the same way. */
+#ifndef FTPR_URL_MODULE
+#define FTPR_URL_MODULE "/usr/lib/ftprelay/ftprelay-url.so"
+#endif
 
 /* A transfer record (xferlog(5)): the path as the client named it is cut
  * to this many bytes, the user name to FTPR_XFER_USER_MAX; the whole
@@ -140,8 +144,12 @@
 #define FTPR_ROUTE_LINE_MAX 1024
 /* Longest --forward-to, --route-map, --route-url and --welcome value. */
 #define FTPR_ROUTE_OPT_MAX 1024
-/* The lookup service's whole HTTP answer, headers included. */
+/* The lookup service's answer (the body; libcurl bounds the headers). */
 #define FTPR_ROUTE_HTTP_MAX 8192
+/* --route-url-ca (or the system store) for an https service, read whole
+ * at set-up: Debian's bundle is about 200 KiB. */
+#define FTPR_ROUTE_CA_MAX (4 * 1024 * 1024)
+#define FTPR_ROUTE_CA_DEFAULT "/etc/ssl/certs/ca-certificates.crt"
 
 /* Host names in routes (dns.c, resolver.c): resolved after the lock-down
  * from what set-up read into memory.  /etc/hosts is read up to this many

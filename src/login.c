@@ -5,7 +5,7 @@
  *
  * The route sources are opened at set-up (login_open(), before the
  * lock-down); after it a lookup makes no system call but the origin
- * connect (and the lookup service's HTTP GET, routeurl.c).  The connect
+ * connect (and the lookup service's GET, routeurl.c and its module).  The connect
  * waits here, bounded by --connect-timeout per origin, instead of in the
  * session loop: before the origin is known there is nothing else for the
  * session to do, and a later USER waits for every earlier reply first. */
@@ -99,7 +99,7 @@ int login_open(const struct conf *cf, char *err, size_t errcap)
 	    route_map_open(&login.map, cf->route_map, err, errcap) < 0)
 		return -1;
 	if (cf->route_url[0] != '\0' &&
-	    route_url_setup(&login.url, cf->route_url, err, errcap) < 0)
+	    route_url_setup(&login.url, cf, err, errcap) < 0)
 		return -1;
 	return 0;
 }

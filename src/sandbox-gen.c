@@ -29,7 +29,8 @@
  * getpid, getrandom, brk, mmap/munmap after set-up (strace of
  * tests/integration/75-ftps.bats), so there is one filter for all; the
  * module skips OpenSSL's clean-up at exit, whose futex() would be the
- * one call more. */
+ * one call more.  Sessions with --route-url get a second filter: this
+ * list and sandbox_lookup_rules below. */
 static const struct {
 	int nr;
 	uint32_t action;
@@ -77,10 +78,52 @@ static const struct {
 	ALLOW(munmap),
 };
 
-/* Add every rule of the allow-list; 0 or a negative errno. */
-static int gen_rules(scmp_filter_ctx ctx)
+/* Sessions with --route-url (routelookup.c, the module urlmod.c: libcurl,
+ * OpenSSL) need these too, and only they get them: strace -f of a session
+ * driven by hand through a lookup after the lock-down, over http and https
+ * (a service named by address and by name); 68-route-url.bats runs them
+ * under the filter.
+ * Everything else a lookup does is in the list above: the socket (made by
+ * urlmod.c's CURLOPT_OPENSOCKETFUNCTION as net.c makes its own), connect,
+ * fcntl F_GETFL/F_SETFL, setsockopt TCP_NODELAY, getsockopt SO_ERROR,
+ * getsockname, send (sendto with MSG_NOSIGNAL), pselect6 (urlmod.c's own
+ * bounded wait), getpid and getrandom (OpenSSL), close, brk/mmap.  What
+ * set-up keeps out: the resolver (the service's name is resolved at
+ * set-up, CURLOPT_RESOLVE: no thread, no clone), the CA file (read at
+ * set-up, CURLOPT_CAINFO_BLOB), /etc/localtime (tzset() before the
+ * lock-down), OpenSSL's one-time initialisations (futex; urlmod.c runs
+ * them at set-up). */
+static const struct {
+	int nr;
+	uint32_t action;
+} sandbox_lookup_rules[] = {
+	/* SECURITY: libcurl checks a socket with a zero timeout
+	 * (Curl_socket_check()) before and between its steps; poll only
+	 * waits on descriptors the session already has. */
+	ALLOW(poll),
+	ALLOW(ppoll),               /* not reached on x86_64: glibc's poll()
+				     * where the kernel has no poll */
+	/* SECURITY: libcurl names the connection's peer (for its info and
+	 * error messages); it reveals nothing the session does not know. */
+	ALLOW(getpeername),
+};
+
+/* Add every rule of the allow-list (and the lookup's, when lookup);
+ * 0 or a negative errno. */
+static int gen_rules(scmp_filter_ctx ctx, int lookup)
 {
 	int rc = 0;
+
+	for (size_t i = 0; lookup && rc == 0 &&
+	     i < sizeof(sandbox_lookup_rules) / sizeof(sandbox_lookup_rules[0]); i++)
+		if (sandbox_lookup_rules[i].nr >= 0)
+			rc = seccomp_rule_add(ctx, sandbox_lookup_rules[i].action,
+					      sandbox_lookup_rules[i].nr, 0);
+	/* SECURITY: libcurl's recv(): recvfrom on its connected socket with
+	 * no flags and no source address, which is read(). */
+	if (lookup && rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvfrom), 2,
+				      SCMP_A3(SCMP_CMP_EQ, 0), SCMP_A4(SCMP_CMP_EQ, 0));
 
 	/* libseccomp checks the architecture first: a call made through
 	 * another ABI (x32, i386 on x86_64) hits the default action. */
@@ -131,7 +174,7 @@ static int gen_rules(scmp_filter_ctx ctx)
 }
 
 /* Print one filter, with `deny` as the default action, as a C array. */
-static int gen_emit(const char *name, uint32_t deny)
+static int gen_emit(const char *name, uint32_t deny, int lookup)
 {
 	scmp_filter_ctx ctx = seccomp_init(deny);
 	FILE *tmp = tmpfile();
@@ -142,7 +185,7 @@ static int gen_emit(const char *name, uint32_t deny)
 		fprintf(stderr, "sandbox-gen: seccomp_init or tmpfile failed\n");
 		return -1;
 	}
-	rc = gen_rules(ctx);
+	rc = gen_rules(ctx, lookup);
 	if (rc == 0)
 		rc = seccomp_export_bpf(ctx, fileno(tmp));
 	seccomp_release(ctx);
@@ -173,8 +216,10 @@ int main(void)
 	       " * sandbox-gen.c; do not edit. */\n\n");
 	/* Normal builds kill the process; --enable-sandbox-debug traps and
 	 * names the call instead. */
-	if (gen_emit("sandbox_bpf_kill", SCMP_ACT_KILL_PROCESS) < 0 ||
-	    gen_emit("sandbox_bpf_trap", SCMP_ACT_TRAP) < 0)
+	if (gen_emit("sandbox_bpf_kill", SCMP_ACT_KILL_PROCESS, 0) < 0 ||
+	    gen_emit("sandbox_bpf_trap", SCMP_ACT_TRAP, 0) < 0 ||
+	    gen_emit("sandbox_bpf_lookup_kill", SCMP_ACT_KILL_PROCESS, 1) < 0 ||
+	    gen_emit("sandbox_bpf_lookup_trap", SCMP_ACT_TRAP, 1) < 0)
 		return 1;
 	return fflush(stdout) == 0 ? 0 : 1;
 }

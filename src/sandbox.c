@@ -43,6 +43,13 @@ int __lsan_is_turned_off(void)
 }
 #endif
 
+static int sandbox_lookup;
+
+void sandbox_want_lookup(void)
+{
+	sandbox_lookup = 1;
+}
+
 static int sandbox_rlimits(char *why, size_t whycap)
 {
 	struct rlimit zero = { 0, 0 }, files = { FTPR_SANDBOX_NOFILE, FTPR_SANDBOX_NOFILE };
@@ -75,6 +82,7 @@ fail:
 #include <signal.h>
 #include <stdlib.h>
 #define SANDBOX_BPF sandbox_bpf_trap
+#define SANDBOX_BPF_LOOKUP sandbox_bpf_lookup_trap
 
 static void sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 {
@@ -91,15 +99,23 @@ static void sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 }
 #else
 #define SANDBOX_BPF sandbox_bpf_kill
+#define SANDBOX_BPF_LOOKUP sandbox_bpf_lookup_kill
 #endif
 
-/* Load the allow-list that sandbox-gen compiled at build time. */
+/* Load the allow-list that sandbox-gen compiled at build time: the
+ * lookup service's (a few calls more) only in sessions that ask one. */
 static int sandbox_filter(char *why, size_t whycap)
 {
 	struct sock_fprog prog = {
 		.len = (unsigned short)(sizeof(SANDBOX_BPF) / sizeof(SANDBOX_BPF[0])),
 		.filter = (struct sock_filter *)SANDBOX_BPF,
 	};
+
+	if (sandbox_lookup) {
+		prog.len = (unsigned short)(sizeof(SANDBOX_BPF_LOOKUP) /
+					    sizeof(SANDBOX_BPF_LOOKUP[0]));
+		prog.filter = (struct sock_filter *)SANDBOX_BPF_LOOKUP;
+	}
 
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
 		snprintf(why, whycap, "seccomp filter: %s", strerror(errno));

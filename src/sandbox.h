@@ -13,6 +13,10 @@ int sandbox_find_user(const char *name, uid_t *uid, gid_t *gid, char *why,
 /* Become uid/gid for good: no groups, no way back to root. */
 int sandbox_drop_privileges(uid_t uid, gid_t gid, char *why, size_t whycap);
 
+/* The session asks a lookup service (--route-url, routeurl.c): lock
+ * down with the filter that also allows libcurl's calls. */
+void sandbox_want_lookup(void);
+
 /* Lock the process down.  Returns 0, or -1 with the reason in why; the
  * caller must then end the session (never run unsandboxed silently). */
 int sandbox_lockdown(char *why, size_t whycap);

@@ -384,7 +384,8 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 ' "$port" "$PORT_a"
 	HTTP_PID=$BG_PID
 	wait_listening "$port" 127.0.0.1 10
-	relay_start_raw --route-url "http://127.0.0.1:$port/r/%s" --connect-timeout 2
+	relay_start_raw --route-url "http://127.0.0.1:$port/r/%s" --connect-timeout 2 \
+		--url-module "$TOP_BUILDDIR/src/ftprelay-url.so"
 	# pftp's answer carries no new name: the service routes "anonymous".
 	run fetch anonymous a.txt
 	[ "$status" -eq 0 ] && [ "$output" = "this is a" ] || fail "route: $output"
@@ -404,7 +405,8 @@ while True:
     c, _ = s.accept(); held.append(c)
 ' "$port"
 	wait_listening "$port" 127.0.0.1 10
-	relay_start_raw --route-url "http://127.0.0.1:$port/r/%s" --connect-timeout 2
+	relay_start_raw --route-url "http://127.0.0.1:$port/r/%s" --connect-timeout 2 \
+		--url-module "$TOP_BUILDDIR/src/ftprelay-url.so"
 	SECONDS=0
 	run ftp_cmds --eof "$RELAY_PORT" "USER alice"
 	grep -q '^421 ' <<<"$output" || fail "nothing: $output"

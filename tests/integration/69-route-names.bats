@@ -269,7 +269,8 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 ' "$port" "$PORT_a"
 	wait_listening "$port" 127.0.0.1 10
-	relay_start_ns --route-url "http://127.0.0.1:$port/r/%s"
+	relay_start_ns --route-url "http://127.0.0.1:$port/r/%s" \
+		--url-module "$TOP_BUILDDIR/src/ftprelay-url.so"
 	run fetch anonymous a.txt
 	[ "$status" -eq 0 ] && [ "$output" = "this is a" ] || fail "route: $output"
 	grep -q 'GET /r/anonymous' "$T/http.out"

@@ -268,6 +268,9 @@ active_session_unit() {
 	[ -f "$W/$DEB2" ] || fail "no $DEB2"
 	[ "$(dpkg-deb -f "$W/$DEB1" Package Version)" = "Package: ftprelay
 Version: $V1" ]
+	# the --route-url module is shipped, and its libraries are named
+	dpkg-deb -c "$W/$DEB1" | grep -q '/ftprelay/ftprelay-url\.so$'
+	dpkg-deb -f "$W/$DEB1" Depends | grep -q 'libcurl4'
 	# the C unit tests ran inside the package build
 	grep -E '^# PASS: +[1-9]' "$W/v1.log"
 	grep -E '^# FAIL: +0$' "$W/v1.log"

@@ -164,7 +164,9 @@ static void routing(void)
 	char err[256];
 	char *a1[] = { "ftprelay", "--route-map", "/etc/r.cdb", NULL };
 	char *a2[] = { "ftprelay", "--forward-to", "127.0.0.1:*", "--welcome", "Hi there", NULL };
-	char *a3[] = { "ftprelay", "--route-url", "https://x/%s", NULL };
+	char *a3[] = { "ftprelay", "--route-url", "ftp://x/%s", NULL };
+	char *a5[] = { "ftprelay", "--route-url", "https://x/%s", "--route-url-ca",
+		       "/etc/ca.pem", "--url-module", "/opt/u.so", NULL };
 	char *a4[] = { "ftprelay", "--origin", "h", NULL };
 
 	TAP_OK(cfg_load(&c, 3, a1, err, sizeof(err)) == CONF_OK && c.routing &&
@@ -175,7 +177,18 @@ static void routing(void)
 	       strcmp(c.forward_to, "127.0.0.1:*") == 0 && strcmp(c.welcome, "Hi there") == 0,
 	       "--forward-to and --welcome");
 	TAP_OK(cfg_load(&c, 3, a3, err, sizeof(err)) == CONF_ERROR &&
-	       strstr(err, "not an http:// URL") != NULL, "--route-url: http only");
+	       strstr(err, "not an http:// or https:// URL") != NULL,
+	       "--route-url: http and https only");
+	TAP_OK(cfg_load(&c, 7, a5, err, sizeof(err)) == CONF_OK && c.routing &&
+	       strcmp(c.route_url, "https://x/%s") == 0 &&
+	       strcmp(c.route_url_ca, "/etc/ca.pem") == 0 &&
+	       strcmp(c.url_module, "/opt/u.so") == 0,
+	       "--route-url https://, --route-url-ca and --url-module");
+	cfg_defaults(&c);
+	TAP_OK(strcmp(c.url_module, FTPR_URL_MODULE) == 0 && c.route_url_ca[0] == '\0',
+	       "the lookup module's default path; the CA: the system store");
+	TAP_OK(cfg_set(&c, "route-url", "https://", err, sizeof(err)) == CONF_ERROR,
+	       "https:// without a host");
 	cfg_defaults(&c);
 	TAP_OK(cfg_set(&c, "route-url", "http://127.0.0.1:8080/route?u=%s", err,
 		       sizeof(err)) == CONF_OK, "an http URL");

@@ -199,65 +199,76 @@ int main(void)
 		unlink(cdb);
 		rmdir(dir);
 	}
-	/* --route-url: the request and the answer */
+	/* --route-url: the URL and what the answer means */
 	{
-		struct route_url u;
+		struct url_answer a;
 		struct route r;
-		char req[512], why[256];
-		const char *a;
+		char url[512], why[256], host[FTPR_HOST_MAX];
+		uint16_t port;
+		int https;
 
-		TAP_OK(route_url_setup(&u, "http://127.0.0.1:8080/route/%s?x=1", err,
-				       sizeof(err)) == 0 && net_port(&u.addr) == 8080,
+		TAP_OK(route_url_split("http://127.0.0.1:8080/route/%s?x=1", &https, host,
+				       sizeof(host), &port, err, sizeof(err)) == 0 &&
+		       !https && strcmp(host, "127.0.0.1") == 0 && port == 8080,
 		       "a URL with a literal host and a port");
-		TAP_OK(route_url_request(&u, "bob@ex ample/%", 14, req, sizeof(req)) > 0 &&
-		       strncmp(req, "GET /route/bob%40ex%20ample%2F%25?x=1 HTTP/1.0\r\n"
-			       "Host: 127.0.0.1:8080\r\n", 62) == 0,
-		       "%s is the percent-encoded name; HTTP/1.0 with Host");
-		TAP_OK(route_url_request(&u, "bob", 3, req, 20) < 0, "a short buffer is refused");
-		TAP_OK(route_url_setup(&u, "http://[::1]/r?u=%s", err, sizeof(err)) == 0 &&
-		       net_port(&u.addr) == 80, "IPv6 literal, port 80 by default");
-		TAP_OK(route_url_setup(&u, "ftp://x/%s", err, sizeof(err)) < 0 &&
-		       route_url_setup(&u, "http:///x", err, sizeof(err)) < 0,
-		       "not http, no host: refused");
-#define ANSWER(s) route_url_parse_answer((s), strlen(s), &r, why, sizeof(why))
-		a = "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"
-		    "{\"code\": 200, \"data\": \"127.0.0.1:2121\"}\n";
-		TAP_OK(ANSWER(a) == ROUTE_FOUND && r.n == 1 && origin_is(&r, 0, "127.0.0.1:2121"),
-		       "code 200: the route");
-		a = "HTTP/1.1 200 OK\r\nContent-Length: 38\r\n\r\n"
-		    "{\"data\":\"[::1]:21\",\"code\":200,\"x\":[1]}garbage after";
-		TAP_OK(ANSWER(a) == ROUTE_FOUND && origin_is(&r, 0, "[::1]:21"),
-		       "Content-Length bounds the body; key order and other keys do not matter");
-		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 404, \"data\": \"no such user\"}";
-		TAP_OK(ANSWER(a) == ROUTE_NONE, "another code: no route");
-		a = "HTTP/1.0 500 Internal Server Error\r\n\r\n{\"code\": 200}";
-		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL && strstr(why, "HTTP status 500"),
+		TAP_OK(route_url_split("https://lookup.example.net/r?u=%s", &https, host,
+				       sizeof(host), &port, err, sizeof(err)) == 0 &&
+		       https && strcmp(host, "lookup.example.net") == 0 && port == 443,
+		       "https, a host name, port 443 by default");
+		TAP_OK(route_url_split("http://[::1]/r?u=%s", &https, host, sizeof(host),
+				       &port, err, sizeof(err)) == 0 &&
+		       strcmp(host, "::1") == 0 && port == 80,
+		       "IPv6 literal, port 80 by default");
+		TAP_OK(route_url_split("https://[::1]:8443?u=%s", &https, host, sizeof(host),
+				       &port, err, sizeof(err)) == 0 && port == 8443,
+		       "a query right after the host");
+		TAP_OK(route_url_split("ftp://x/%s", &https, host, sizeof(host), &port,
+				       err, sizeof(err)) < 0 &&
+		       route_url_split("http:///x", &https, host, sizeof(host), &port,
+				       err, sizeof(err)) < 0,
+		       "not http(s), no host: refused");
+		TAP_OK(route_url_split("http://%s.example.net/x", &https, host, sizeof(host),
+				       &port, err, sizeof(err)) < 0 &&
+		       route_url_split("https://user:pw@x/%s", &https, host, sizeof(host),
+				       &port, err, sizeof(err)) < 0,
+		       "SECURITY: no %s in the host, no user info");
+		TAP_OK(route_url_expand("http://127.0.0.1:8080/route/%s?x=1", "bob@ex ample/%",
+					14, url, sizeof(url)) > 0 &&
+		       strcmp(url, "http://127.0.0.1:8080/route/bob%40ex%20ample%2F%25?x=1") == 0,
+		       "%s is the percent-encoded name");
+		TAP_OK(route_url_expand("http://h/?a=%s&b=%s", "a?#&b", 5, url, sizeof(url)) > 0 &&
+		       strcmp(url, "http://h/?a=a%3F%23%26b&b=a%3F%23%26b") == 0,
+		       "SECURITY: ? # & are encoded; every %s is replaced");
+		TAP_OK(route_url_expand("http://h/%s", "\r\n\x80", 3, url, sizeof(url)) > 0 &&
+		       strcmp(url, "http://h/%0D%0A%80") == 0, "control and 8-bit bytes encoded");
+		TAP_OK(route_url_expand("http://h/%s", "bobbybob", 8, url, 14) < 0,
+		       "a short buffer is refused");
+#define ANSWER(status, hc, c, hd, d) (memset(&a, 0, sizeof(a)), a.http_status = (status), \
+	a.have_code = (hc), a.code = (c), a.have_data = (hd), \
+	snprintf(a.data, sizeof(a.data), "%s", (d)), a.datalen = strlen(a.data), \
+	route_url_answer(&a, &r, why, sizeof(why)))
+		TAP_OK(ANSWER(200, 1, 200, 1, "127.0.0.1:2121") == ROUTE_FOUND && r.n == 1 &&
+		       origin_is(&r, 0, "127.0.0.1:2121"), "code 200: the route");
+		TAP_OK(ANSWER(200, 1, 200, 1, "[::1]:21") == ROUTE_FOUND &&
+		       origin_is(&r, 0, "[::1]:21"), "an IPv6 route");
+		TAP_OK(ANSWER(200, 1, 404, 1, "no such user") == ROUTE_NONE, "another code: no route");
+		TAP_OK(ANSWER(200, 1, 404, 0, "") == ROUTE_NONE, "another code without data: no route");
+		TAP_OK(ANSWER(500, 0, 0, 0, "") == ROUTE_TEMPFAIL && strstr(why, "HTTP status 500"),
 		       "an HTTP error is a failure, not \"no route\"");
-		a = "HTTP/1.0 200 OK\r\n\r\n<html>";
-		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "garbage is a failure");
-		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200, \"data\": \"ftp.example.net:2121\"}";
-		TAP_OK(ANSWER(a) == ROUTE_FOUND && r.n == 1 && r.named[0] &&
-		       strcmp(r.host[0], "ftp.example.net") == 0 && r.port[0] == 2121,
+		TAP_OK(ANSWER(404, 1, 200, 1, "127.0.0.1:21") == ROUTE_TEMPFAIL,
+		       "HTTP 404 is a failure whatever its body says");
+		TAP_OK(ANSWER(200, 0, 0, 1, "127.0.0.1:21") == ROUTE_TEMPFAIL &&
+		       strstr(why, "no integer code"), "no integer code is a failure");
+		TAP_OK(ANSWER(200, 1, 200, 0, "") == ROUTE_TEMPFAIL, "200 without data is a failure");
+		TAP_OK(ANSWER(200, 1, 200, 1, "ftp.example.net:2121") == ROUTE_FOUND && r.n == 1 &&
+		       r.named[0] && strcmp(r.host[0], "ftp.example.net") == 0 && r.port[0] == 2121,
 		       "a host name in data is kept, to be resolved at connect");
-		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200, \"data\": \"ftp_x.example.net:21\"}";
-		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "a bad host name in data is a failure");
-		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200}";
-		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "200 without data is a failure");
-		a = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		    "2a\r\n{\"code\": 200, \"data\": \"127.0.0.1:21\"}\r\n0\r\n\r\n";
-		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL && strstr(why, "Transfer-Encoding"),
-		       "a chunked answer is refused");
-		a = "HTTP/1.0 200 OK\r\nContent-Length: 99\r\n\r\n{\"code\": 404}";
-		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "a body shorter than Content-Length");
-		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200, \"data\": \"127.0.0.1:21\"";
-		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "an unclosed object");
-		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 2e2, \"data\": \"127.0.0.1:21\"}";
-		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "a code that is not an integer");
-		a = "HTTP/1.0 200 OK\r\n\r\n{\"code\": 200, \"data\": \"127.0.0.1\\u003a21\"}";
-		TAP_OK(ANSWER(a) == ROUTE_FOUND && origin_is(&r, 0, "127.0.0.1:21"),
-		       "JSON escapes in data");
-		a = "HTTP/1.0 200 OK\r\n\r\n";
-		TAP_OK(ANSWER(a) == ROUTE_TEMPFAIL, "an empty body");
+		TAP_OK(ANSWER(200, 1, 200, 1, "ftp_x.example.net:21") == ROUTE_TEMPFAIL,
+		       "a bad host name in data is a failure");
+		TAP_OK(ANSWER(200, 1, 200, 1, "127.0.0.1:99999") == ROUTE_TEMPFAIL,
+		       "200 with a bad HOST:PORT is a failure");
+		TAP_OK(ANSWER(200, 1, 200, 1, "127.0.0.1:21 quota=1") == ROUTE_TEMPFAIL,
+		       "200 with an unknown field is a failure");
 #undef ANSWER
 	}
 	return tap_done();
