@@ -65,32 +65,6 @@
  * (pkglibdir); builds that do not (the fuzz build) get this one. */
 #ifndef FTPR_TLS_MODULE
 #define FTPR_TLS_MODULE "/usr/lib/ftprelay/ftprelay-tls.so"
-/* Host names in routes (dns.c, resolver.c): resolved after the lock-down
- * from what set-up read into memory.  /etc/hosts is read up to this many
- * bytes (a longer file is used as far as this, with a warning), and
- * /etc/resolv.conf up to FTPR_DNS_CONF_MAX. */
-#define FTPR_DNS_HOSTS_MAX 65536
-#define FTPR_DNS_CONF_MAX 8192
-/* Nameservers from resolv.conf: glibc's MAXNS. */
-#define FTPR_DNS_NS_MAX 3
-/* resolv.conf's "options timeout:N attempts:N": glibc's defaults, and
- * glibc's caps (RES_MAXRETRANS 30 s, RES_MAXRETRY 5). */
-#define FTPR_DNS_TIMEOUT_DEFAULT 5
-#define FTPR_DNS_TIMEOUT_MAX 30
-#define FTPR_DNS_ATTEMPTS_DEFAULT 2
-#define FTPR_DNS_ATTEMPTS_MAX 5
-/* Addresses one name may give (from the hosts table or an answer). */
-#define FTPR_DNS_ADDRS_MAX 8
-/* The EDNS0 payload size we announce, and so the largest UDP answer we
- * read: the DNS flag day 2020 value, which avoids IP fragmentation. */
-#define FTPR_DNS_UDP_MAX 1232
-/* SECURITY: the largest answer read over TCP (after a truncated UDP one);
- * an A/AAAA answer that needs more is refused. */
-#define FTPR_DNS_TCP_MAX 16384
-/* CNAMEs followed inside one answer, and answer records looked at. */
-#define FTPR_DNS_CNAME_MAX 8
-#define FTPR_DNS_RR_MAX 64
-
 #endif
 /* The lookup module (ftprelay-url.so, --route-url), the same way. */
 #ifndef FTPR_URL_MODULE

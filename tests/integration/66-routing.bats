@@ -6,6 +6,7 @@
 # fetch shows which origin they reached.
 
 load ../lib/common
+load ../lib/routing
 
 setup() {
 	require_ftprelay
@@ -18,33 +19,6 @@ teardown() {
 }
 
 # ------------------------------------------------------------------ helpers
-
-# origin_named NAME: a private vsftpd in $(scratch_dir)/NAME on 127.0.0.1,
-# holding NAME.txt; sets PORT_<NAME> and LOG_<NAME>.
-origin_named() {
-	local name=$1 dir port lo hi
-	_ensure_ftp_user || return 1
-	dir=$(scratch_dir)/$name
-	_origin_dirs "$dir"
-	port=$(free_port) || return 1
-	read -r lo hi < <(free_port_range 1000) || return 1
-	ORIGIN_PASV_LOW=$lo ORIGIN_PASV_HIGH=$hi
-	{
-		_origin_conf "$dir"
-		printf '%s\n' listen=YES listen_ipv6=NO listen_address=127.0.0.1 "listen_port=$port"
-	} >"$dir/vsftpd.conf"
-	echo "this is $name" >"$dir/root/$name.txt"
-	start_bg "$dir/vsftpd.out" vsftpd "$dir/vsftpd.conf"
-	wait_listening "$port" 127.0.0.1 10 || return 1
-	origin_wait_greeting "$port" || return 1
-	printf -v "PORT_$name" '%s' "$port"
-	printf -v "LOG_$name" '%s' "$dir/vsftpd.log"
-}
-
-# fetch USER FILE: download FILE through the relay as USER (password x).
-fetch() {
-	curl_ftp -u "$1:x" "ftp://127.0.0.1:$RELAY_PORT/$2"
-}
 
 # watch_start: tcp_watch.py on 127.0.0.1:<free port>; sets WATCH_PORT and
 # WATCH_OUT (one "connect" line per connection attempt).

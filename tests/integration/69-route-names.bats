@@ -8,6 +8,7 @@
 # private vsftpd servers with different files, as in 66-routing.bats.
 
 load ../lib/common
+load ../lib/routing
 
 setup() {
 	require_ftprelay
@@ -22,29 +23,6 @@ teardown() {
 }
 
 # ------------------------------------------------------------------ helpers
-
-# origin_named NAME: a private vsftpd on 127.0.0.1 holding NAME.txt and a
-# random NAME.bin; sets PORT_<NAME> and LOG_<NAME>.
-origin_named() {
-	local name=$1 dir port lo hi
-	_ensure_ftp_user || return 1
-	dir=$(scratch_dir)/$name
-	_origin_dirs "$dir"
-	port=$(free_port) || return 1
-	read -r lo hi < <(free_port_range 1000) || return 1
-	ORIGIN_PASV_LOW=$lo ORIGIN_PASV_HIGH=$hi
-	{
-		_origin_conf "$dir"
-		printf '%s\n' listen=YES listen_ipv6=NO listen_address=127.0.0.1 "listen_port=$port"
-	} >"$dir/vsftpd.conf"
-	echo "this is $name" >"$dir/root/$name.txt"
-	make_random_bytes "$dir/root/$name.bin" 300000
-	start_bg "$dir/vsftpd.out" vsftpd "$dir/vsftpd.conf"
-	wait_listening "$port" 127.0.0.1 10 || return 1
-	origin_wait_greeting "$port" || return 1
-	printf -v "PORT_$name" '%s' "$port"
-	printf -v "LOG_$name" '%s' "$dir/vsftpd.log"
-}
 
 # dns_start NAME=SPEC...: dns_server.py on a random 127.53.x.y, port 53;
 # sets DNS_ADDR and DNS_OUT (its "query NAME TYPE" lines) and writes
@@ -84,11 +62,6 @@ relay_start_ns() {
 	RELAY_PID=$BG_PID
 	wait_listening "$RELAY_PORT" 127.0.0.1 10 || { cat "$RELAY_LOG" >&2; return 1; }
 	export RELAY_PORT RELAY_PID RELAY_LOG
-}
-
-# fetch USER FILE: download FILE through the relay as USER (password x).
-fetch() {
-	curl_ftp -u "$1:x" "ftp://127.0.0.1:$RELAY_PORT/$2"
 }
 
 # ------------------------------------------------------------------ tests
