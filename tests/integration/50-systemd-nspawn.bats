@@ -6,29 +6,13 @@
 # the container too. The container is booted once for the whole file.
 
 load ../lib/common
+load ../lib/nspawn
 
 NSPAWN_PORT=2121
 # A second pair of the same units, routed by a map (--route-map).
 NSPAWN_ROUTED_PORT=2122
 HARDENED_PORT=2123
 NSPAWN_FTPS_PORT=2990
-
-# in_ct CMD...: run CMD inside the container (bounded, stdin /dev/null).
-in_ct() {
-	timeout 60 nsenter -t "$CT_LEADER" -a "$@" </dev/null
-}
-
-# ct_leader NSPAWN_PID: print the pid of the container's systemd.
-ct_leader() {
-	local child
-	for child in $(pgrep -P "$1"); do
-		if [ "$(readlink "/proc/$child/exe")" = /usr/lib/systemd/systemd ]; then
-			printf '%s\n' "$child"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # unit_value FILE KEY: the first value of KEY= in FILE.
 unit_value() {
@@ -210,37 +194,7 @@ EOF
 		--bind="$NS/srv:/srv/test" \
 		--bind-ro="$TEST_LIB_DIR:/opt/ftprelay-tests" \
 		-b systemd.firstboot=off
-	NSPAWN_PID=$BG_PID
-	local i
-	CT_LEADER=
-	for ((i = 0; i < 300; i++)); do
-		CT_LEADER=$(ct_leader "$NSPAWN_PID") && break
-		_alive "$NSPAWN_PID" || break
-		sleep 0.1
-	done
-	[ -n "$CT_LEADER" ] || {
-		cat "$BATS_FILE_TMPDIR/nspawn.log"
-		fail "the container's systemd did not start"
-	}
-	# systemctl fails until systemd's private bus socket exists.
-	local state=
-	for ((i = 0; i < 100; i++)); do
-		state=$(in_ct systemctl is-system-running --wait 2>/dev/null) || true
-		[ -n "$state" ] && break
-		sleep 0.1
-	done
-	echo "# container: $state" >&3
-	case $state in
-	running) ;;
-	degraded)
-		echo "# failed units in the container:" >&3
-		in_ct systemctl --failed --no-legend --plain | sed 's/^/#   /' >&3
-		;;
-	*)
-		cat "$BATS_FILE_TMPDIR/nspawn.log" >&3
-		fail "the container did not boot: '$state'"
-		;;
-	esac
+	ct_wait_booted
 	# the ftp user exists only now
 	in_ct chown ftp:ftp /srv/test/root/upload
 	export NS CT_LEADER NSPAWN_PID CT_NAME

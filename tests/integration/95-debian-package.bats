@@ -17,27 +17,14 @@
 # take dpkg's lock) stay off.
 
 load ../lib/common
+load ../lib/nspawn
+
+# dpkg-buildpackage and dpkg -i inside the container take longer.
+CT_CMD_TIMEOUT=120
 
 # The shipped ftprelay.socket's port, unchanged: the container has its own
 # network.  The origin, a vsftpd inside the container:
 ORIGIN_CT_PORT=2100
-
-# in_ct CMD...: run CMD inside the container (bounded, stdin /dev/null).
-in_ct() {
-	timeout 120 nsenter -t "$CT_LEADER" -a "$@" </dev/null
-}
-
-# ct_leader NSPAWN_PID: print the pid of the container's systemd.
-ct_leader() {
-	local child
-	for child in $(pgrep -P "$1"); do
-		if [ "$(readlink "/proc/$child/exe")" = /usr/lib/systemd/systemd ]; then
-			printf '%s\n' "$child"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # host_state: what the host has of the package (files, unit links, dpkg's
 # record), to compare before and after.
@@ -171,36 +158,7 @@ EOF
 		--bind="$CT/srv":/srv/test \
 		-b systemd.firstboot=off systemd.unit=basic.target \
 		systemd.mask=timers.target fstab=no
-	NSPAWN_PID=$BG_PID
-	local i
-	CT_LEADER=
-	for ((i = 0; i < 300; i++)); do
-		CT_LEADER=$(ct_leader "$NSPAWN_PID") && break
-		_alive "$NSPAWN_PID" || break
-		sleep 0.1
-	done
-	[ -n "$CT_LEADER" ] || {
-		cat "$BATS_FILE_TMPDIR/nspawn.log"
-		fail "the container's systemd did not start"
-	}
-	local state=
-	for ((i = 0; i < 100; i++)); do
-		state=$(in_ct systemctl is-system-running --wait 2>/dev/null) || true
-		[ -n "$state" ] && break
-		sleep 0.1
-	done
-	echo "# container: $state" >&3
-	case $state in
-	running) ;;
-	degraded)
-		echo "# failed units in the container:" >&3
-		in_ct systemctl --failed --no-legend --plain | sed 's/^/#   /' >&3
-		;;
-	*)
-		cat "$BATS_FILE_TMPDIR/nspawn.log" >&3
-		fail "the container did not boot: '$state'"
-		;;
-	esac
+	ct_wait_booted
 	# A host that forbids maintainer scripts to start services (Docker
 	# images ship /usr/sbin/policy-rc.d with "exit 101") would hide what
 	# the package's scripts do: remove it, in the container's /usr only.

@@ -86,6 +86,31 @@ def pasv_port(ftp):
     return int(r.split("|")[3])
 
 
+def drain(sock, errors):
+    """Bytes read from sock until EOF or one of errors."""
+    got = 0
+    try:
+        while True:
+            b = sock.recv(65536)
+            if not b:
+                break
+            got += len(b)
+    except errors:
+        pass
+    return got
+
+
+def final_reply(ftp):
+    """The transfer's completion code (after a 150), or the error."""
+    try:
+        r = ftp.getresp()
+        if r.startswith("1"):
+            r = ftp.getresp()
+    except ftplib.all_errors as e:
+        r = str(e)
+    return r[:3]
+
+
 def mode_steal(args, port):
     ftp = login(args, port)
     dport = pasv_port(ftp)
@@ -96,22 +121,11 @@ def mode_steal(args, port):
                                       do_handshake_on_connect=False)
         ftp.putcmd("RETR big.bin")
         s.do_handshake()
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            got += len(b)
+        got = drain(s, (OSError, ssl.SSLError))
     except (OSError, ssl.SSLError):
         pass
     print("stranger got %d bytes" % got)
-    try:
-        r = ftp.getresp()
-        # A 150 first: the completion reply follows.
-        if r.startswith("1"):
-            r = ftp.getresp()
-    except ftplib.all_errors as e:
-        r = str(e)
-    print(r[:3])
+    print(final_reply(ftp))
 
 
 def mode_plain_data(args, port, path):
@@ -119,23 +133,8 @@ def mode_plain_data(args, port, path):
     dport = pasv_port(ftp)
     raw = socket.create_connection(("127.0.0.1", dport), timeout=TIMEOUT)
     ftp.putcmd("RETR " + path)
-    got = 0
-    try:
-        while True:
-            b = raw.recv(65536)
-            if not b:
-                break
-            got += len(b)
-    except OSError:
-        pass
-    print("plain data connection got %d bytes" % got)
-    try:
-        r = ftp.getresp()
-        if r.startswith("1"):
-            r = ftp.getresp()
-    except ftplib.all_errors as e:
-        r = str(e)
-    print(r[:3])
+    print("plain data connection got %d bytes" % drain(raw, OSError))
+    print(final_reply(ftp))
 
 
 def read_reply(f):
